@@ -1,0 +1,252 @@
+//! One error enum per concern, each `#[non_exhaustive]` so new failure modes are not breaking changes.
+//!
+//! None of these errors carries key material, passphrases or decrypted data.
+
+use std::fmt;
+
+/// Why a private or public key could not be loaded.
+///
+/// Every message says what to do next, because the person reading it is usually setting up an endpoint
+/// for the first time.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The key is encrypted and no passphrase was given.
+    #[error("the private key is encrypted: supply the passphrase it was created with")]
+    PassphraseRequired,
+    /// A passphrase was given but it does not decrypt the key.
+    #[error(
+        "wrong passphrase: it does not decrypt this private key (check for a trailing newline or a different key file)"
+    )]
+    WrongPassphrase,
+    /// The key is not an RSA key (EC, Ed25519, DSA, ...).
+    #[error(
+        "this is a {algorithm} key, not RSA: WhatsApp Flows needs an RSA-2048 key \
+         (create one with `openssl genrsa -des3 -out private.pem 2048` or `flows keygen`)"
+    )]
+    NotRsa {
+        /// The algorithm the key is for, as far as it could be told.
+        algorithm: String,
+    },
+    /// The RSA key is smaller than the 2048 bits WhatsApp uses.
+    #[error(
+        "the RSA key has {bits} bits: WhatsApp Flows needs 2048 bits \
+         (create one with `openssl genrsa -des3 -out private.pem 2048` or `flows keygen`)"
+    )]
+    TooSmall {
+        /// The modulus size of the key that was given.
+        bits: usize,
+    },
+    /// A public key (or certificate) was given where the private key is needed.
+    #[error(
+        "this is a public key or certificate: the endpoint needs the private key \
+         (the public key is what you register with Meta)"
+    )]
+    NotPrivate,
+    /// The key is encrypted with a scheme this crate does not implement.
+    #[error(
+        "the key is encrypted with an unsupported scheme ({0}): re-encrypt it with \
+         `openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out private.pem`"
+    )]
+    UnsupportedEncryption(String),
+    /// The input is not a key in any form this crate reads.
+    #[error(
+        "not a private key in a known format ({0}): expected PEM (`-----BEGIN PRIVATE KEY-----`, \
+         `ENCRYPTED PRIVATE KEY` or `RSA PRIVATE KEY`) or DER (PKCS#8 or PKCS#1)"
+    )]
+    Unrecognized(&'static str),
+    /// The key parsed but its numbers are not a valid RSA key.
+    #[error("the RSA key is malformed or inconsistent: regenerate it")]
+    Invalid,
+    /// The selected backend refused the key.
+    #[error("the {backend} backend rejected the key: {reason}")]
+    Backend {
+        /// Name of the backend.
+        backend: &'static str,
+        /// What it said.
+        reason: String,
+    },
+}
+
+/// Why a request could not be turned into plaintext, with the HTTP status WhatsApp expects.
+///
+/// Two families: [`RequestError::Malformed`] (HTTP 400) for envelopes that are not what WhatsApp sends,
+/// and [`RequestError::CannotDecrypt`] (HTTP 421) for everything that goes wrong with the cryptography.
+/// On a 421 the WhatsApp client re-fetches the business public key and retries once.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The body is not a well-formed request envelope (HTTP 400).
+    #[error("malformed request envelope: {0}")]
+    Malformed(#[from] MalformedEnvelope),
+    /// The envelope is well formed but cannot be decrypted (HTTP 421).
+    #[error(transparent)]
+    CannotDecrypt(#[from] CannotDecrypt),
+}
+
+impl RequestError {
+    /// The HTTP status code to answer with: 400 or 421.
+    ///
+    /// ```
+    /// use whatsapp_flows_crypto::{KeySet, PrivateKey};
+    /// # let key = PrivateKey::from_pem(include_str!("../tests/fixtures/keys/openssl-genpkey-pkcs8.pem"), None).unwrap();
+    /// let keys = KeySet::new(key);
+    /// let err = keys.decrypt_request(b"not json").unwrap_err();
+    /// assert_eq!(err.http_status(), 400);
+    /// ```
+    #[must_use]
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::Malformed(_) => 400,
+            Self::CannotDecrypt(_) => 421,
+        }
+    }
+}
+
+/// What is wrong with a request envelope (HTTP 400).
+///
+/// Field names are the envelope's: `encrypted_flow_data`, `encrypted_aes_key`, `initial_vector`.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MalformedEnvelope {
+    /// The body is not a JSON object.
+    #[error("the body is not a JSON object")]
+    NotJson,
+    /// A required field is absent.
+    #[error("the field `{0}` is missing")]
+    MissingField(&'static str),
+    /// A field appears twice.
+    #[error("the field `{0}` appears more than once")]
+    DuplicateField(&'static str),
+    /// A field is not a JSON string.
+    #[error("the field `{0}` is not a string")]
+    NotAString(&'static str),
+    /// A field is not standard base64.
+    #[error("the field `{0}` is not valid base64")]
+    InvalidBase64(&'static str),
+}
+
+/// The request cannot be decrypted (HTTP 421).
+///
+/// All causes compare equal and display the same text, so nothing outside this crate can act on *why*
+/// decryption failed (no padding or tag oracle). The cause is visible only through `Debug`, for
+/// debug-level logs.
+#[derive(Clone, Copy, thiserror::Error)]
+#[error("the request cannot be decrypted")]
+pub struct CannotDecrypt(pub(crate) DecryptFailure);
+
+impl PartialEq for CannotDecrypt {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for CannotDecrypt {}
+
+impl fmt::Debug for CannotDecrypt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CannotDecrypt({})", self.0.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum DecryptFailure {
+    RsaUnwrap,
+    AesKeyLength,
+    IvLength,
+    Truncated,
+    Tag,
+    NotUtf8,
+    NotJson,
+}
+
+impl DecryptFailure {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::RsaUnwrap => "RSA-OAEP unwrap failed with every key",
+            Self::AesKeyLength => "unwrapped AES key is not 16 bytes",
+            Self::IvLength => "initial vector is not 16 bytes",
+            Self::Truncated => "flow data is shorter than the GCM tag",
+            Self::Tag => "AES-GCM tag mismatch",
+            Self::NotUtf8 => "plaintext is not UTF-8",
+            Self::NotJson => "plaintext is not JSON",
+        }
+    }
+}
+
+/// Why a response could not be encrypted.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// The value could not be serialized to JSON.
+    #[error("the response could not be serialized to JSON: {0}")]
+    Serialize(#[from] serde_json::Error),
+}
+
+/// Why an `X-Hub-Signature-256` check failed (HTTP 432).
+#[derive(Debug, thiserror::Error, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureError {
+    /// The request carries no `X-Hub-Signature-256` header.
+    #[error("the X-Hub-Signature-256 header is missing")]
+    Missing,
+    /// The header is not `sha256=` followed by 64 hex digits.
+    #[error("the X-Hub-Signature-256 header is not `sha256=<64 hex digits>`")]
+    Malformed,
+    /// The signature matches none of the app secrets.
+    #[error("the request signature does not match the app secret")]
+    Mismatch,
+}
+
+/// Why a PhotoPicker / DocumentPicker file could not be decrypted.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MediaError {
+    /// A field of `encryption_metadata` is not base64 or has the wrong length.
+    #[error("encryption_metadata.{field} is invalid: expected base64 of {expected} bytes")]
+    InvalidMetadata {
+        /// The metadata field.
+        field: &'static str,
+        /// The length it must decode to.
+        expected: usize,
+    },
+    /// The file is too short to hold a MAC and one AES block.
+    #[error("the encrypted file is too short")]
+    TooShort,
+    /// SHA-256 of the downloaded file differs from `encrypted_hash` (corrupted or wrong download).
+    #[error("SHA-256 of the encrypted file does not match encrypted_hash")]
+    EncryptedHashMismatch,
+    /// The HMAC-SHA256 over IV and ciphertext differs from the file's trailing 10 bytes.
+    #[error("the file's HMAC does not match (wrong hmac_key or tampered file)")]
+    HmacMismatch,
+    /// AES-256-CBC decryption failed (length or PKCS#7 padding).
+    #[error("AES-256-CBC decryption failed (wrong encryption_key or iv)")]
+    Decryption,
+    /// SHA-256 of the plaintext differs from `plaintext_hash`.
+    #[error("SHA-256 of the decrypted file does not match plaintext_hash")]
+    PlaintextHashMismatch,
+}
+
+/// Why a client-side operation (encrypting a request, decrypting a response) failed.
+#[cfg(feature = "client")]
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClientError {
+    /// The request value could not be serialized to JSON.
+    #[error("the request could not be serialized to JSON: {0}")]
+    Serialize(#[from] serde_json::Error),
+    /// The operating system's random number generator failed.
+    #[error("the system random number generator failed")]
+    Random,
+    /// RSA-OAEP encryption to the public key failed.
+    #[error("RSA-OAEP encryption failed")]
+    Rsa,
+    /// The response body is not base64.
+    #[error("the response body is not base64 (the endpoint answered something other than an encrypted reply)")]
+    ResponseNotBase64,
+    /// The response does not decrypt under the request's key and inverted IV.
+    #[error("the response does not decrypt with this request's key and inverted IV")]
+    ResponseDecryption,
+    /// The decrypted response is not UTF-8.
+    #[error("the decrypted response is not UTF-8")]
+    ResponseNotUtf8,
+}
