@@ -19,27 +19,16 @@ use crate::error::KeyError;
 /// assert!(Backend::available().contains(&Backend::RustCrypto));
 /// assert!(Backend::available().contains(&Backend::default()));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
     /// The pure-Rust `rsa` crate (crypto-bigint, constant time, blinded).
+    #[cfg_attr(not(feature = "aws-lc"), default)]
     RustCrypto,
     /// AWS-LC through `aws-lc-rs` (constant time, hand-tuned assembly).
     #[cfg(feature = "aws-lc")]
+    #[default]
     AwsLc,
-}
-
-impl Default for Backend {
-    fn default() -> Self {
-        #[cfg(feature = "aws-lc")]
-        {
-            Self::AwsLc
-        }
-        #[cfg(not(feature = "aws-lc"))]
-        {
-            Self::RustCrypto
-        }
-    }
 }
 
 impl Backend {

@@ -329,11 +329,13 @@ impl<'de> Visitor<'de> for EnvelopeVisitor<'_, 'de> {
             (None, _, _) => Err(MalformedEnvelope::MissingField(FIELD_DATA)),
             (_, None, _) => Err(MalformedEnvelope::MissingField(FIELD_KEY)),
             (_, _, None) => Err(MalformedEnvelope::MissingField(FIELD_IV)),
-            (Some(encrypted_flow_data), Some(encrypted_aes_key), Some(initial_vector)) => Ok(Envelope {
-                encrypted_flow_data,
-                encrypted_aes_key,
-                initial_vector,
-            }),
+            (Some(encrypted_flow_data), Some(encrypted_aes_key), Some(initial_vector)) => {
+                Ok(Envelope {
+                    encrypted_flow_data,
+                    encrypted_aes_key,
+                    initial_vector,
+                })
+            }
         };
         Ok(())
     }

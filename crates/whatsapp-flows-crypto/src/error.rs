@@ -241,7 +241,9 @@ pub enum ClientError {
     #[error("RSA-OAEP encryption failed")]
     Rsa,
     /// The response body is not base64.
-    #[error("the response body is not base64 (the endpoint answered something other than an encrypted reply)")]
+    #[error(
+        "the response body is not base64 (the endpoint answered something other than an encrypted reply)"
+    )]
     ResponseNotBase64,
     /// The response does not decrypt under the request's key and inverted IV.
     #[error("the response does not decrypt with this request's key and inverted IV")]

@@ -60,8 +60,13 @@ impl PrivateKey {
             "PRIVATE KEY" => from_pkcs8(&block.der)?,
             "ENCRYPTED PRIVATE KEY" => from_encrypted_pkcs8(&block.der, passphrase)?,
             "RSA PRIVATE KEY" => match block.header("DEK-Info") {
-                None if block.header("Proc-Type").is_some_and(|v| v.contains("ENCRYPTED")) => {
-                    return Err(KeyError::Unrecognized("Proc-Type ENCRYPTED without DEK-Info"));
+                None if block
+                    .header("Proc-Type")
+                    .is_some_and(|v| v.contains("ENCRYPTED")) =>
+                {
+                    return Err(KeyError::Unrecognized(
+                        "Proc-Type ENCRYPTED without DEK-Info",
+                    ));
                 }
                 None => from_pkcs1(&block.der)?,
                 Some(dek_info) => {
@@ -200,9 +205,7 @@ impl PrivateKey {
     }
 
     pub(crate) fn unwrap_aes_key(&self, ciphertext: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-        self.inner
-            .decryptor
-            .unwrap_key(&self.inner.rsa, ciphertext)
+        self.inner.decryptor.unwrap_key(&self.inner.rsa, ciphertext)
     }
 }
 
@@ -222,7 +225,10 @@ fn not_rsa(algorithm: &str) -> KeyError {
     }
 }
 
-fn from_encrypted_pkcs8(der: &[u8], passphrase: Option<&[u8]>) -> Result<rsa::PrivateKey, KeyError> {
+fn from_encrypted_pkcs8(
+    der: &[u8],
+    passphrase: Option<&[u8]>,
+) -> Result<rsa::PrivateKey, KeyError> {
     let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der)
         .map_err(|_| KeyError::Unrecognized("malformed encrypted PKCS#8"))?;
     let passphrase = passphrase.ok_or(KeyError::PassphraseRequired)?;
@@ -327,10 +333,14 @@ impl PublicKey {
         let block = pem::parse(pem)?;
         match block.label {
             "PUBLIC KEY" | "RSA PUBLIC KEY" => Self::from_der(&block.der),
-            "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" => Err(KeyError::Unrecognized(
-                "a private key where a public key was expected (derive it with `flows public-key`)",
+            "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" => {
+                Err(KeyError::Unrecognized(
+                    "a private key where a public key was expected (derive it with `flows public-key`)",
+                ))
+            }
+            _ => Err(KeyError::Unrecognized(
+                "expected -----BEGIN PUBLIC KEY-----",
             )),
-            _ => Err(KeyError::Unrecognized("expected -----BEGIN PUBLIC KEY-----")),
         }
     }
 

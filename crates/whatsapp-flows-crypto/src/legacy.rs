@@ -61,7 +61,9 @@ pub(crate) fn decrypt(
     let iv = decode_hex(iv_hex.trim())
         .filter(|iv| iv.len() == cipher.iv_len())
         .ok_or(KeyError::Unrecognized("DEK-Info IV has the wrong length"))?;
-    let salt = iv.get(..8).ok_or(KeyError::Unrecognized("DEK-Info IV is too short"))?;
+    let salt = iv
+        .get(..8)
+        .ok_or(KeyError::Unrecognized("DEK-Info IV is too short"))?;
     let key = evp_bytes_to_key(passphrase, salt, cipher.key_len());
 
     let mut buf = Zeroizing::new(der.to_vec());
@@ -104,7 +106,7 @@ fn evp_bytes_to_key(passphrase: &[u8], salt: &[u8], len: usize) -> Zeroizing<Vec
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     text.as_bytes()
@@ -127,7 +129,9 @@ mod tests {
         let key = evp_bytes_to_key(b"password", &[1, 2, 3, 4, 5, 6, 7, 8], 24);
         assert_eq!(
             key.as_slice(),
-            decode_hex("e7b0971e52ca5cc8d0539fb3412f6316f7ba2e6ee293d9f3").unwrap().as_slice()
+            decode_hex("e7b0971e52ca5cc8d0539fb3412f6316f7ba2e6ee293d9f3")
+                .unwrap()
+                .as_slice()
         );
     }
 
@@ -142,7 +146,11 @@ mod tests {
             Err(KeyError::Unrecognized(_))
         ));
         assert!(matches!(
-            decrypt("AES-128-CBC,zz112233445566778899aabbccddeeff", &[0; 16], b"x"),
+            decrypt(
+                "AES-128-CBC,zz112233445566778899aabbccddeeff",
+                &[0; 16],
+                b"x"
+            ),
             Err(KeyError::Unrecognized(_))
         ));
     }

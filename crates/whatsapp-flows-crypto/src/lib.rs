@@ -90,7 +90,8 @@ pub use envelope::{DecryptedRequest, Plaintext, ResponseContext};
 #[cfg(feature = "client")]
 pub use error::ClientError;
 pub use error::{
-    CannotDecrypt, KeyError, MalformedEnvelope, MediaError, RequestError, ResponseError, SignatureError,
+    CannotDecrypt, KeyError, MalformedEnvelope, MediaError, RequestError, ResponseError,
+    SignatureError,
 };
 pub use key::{Fingerprint, KeySet, PrivateKey, PublicKey};
 pub use media::{EncryptionMetadata, MediaPlaintext, decrypt_media};

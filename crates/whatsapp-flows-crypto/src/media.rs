@@ -87,7 +87,10 @@ impl fmt::Debug for MediaPlaintext {
 ///
 /// # Errors
 /// A [`MediaError`] naming the check that failed.
-pub fn decrypt_media(file: &[u8], metadata: &EncryptionMetadata) -> Result<MediaPlaintext, MediaError> {
+pub fn decrypt_media(
+    file: &[u8],
+    metadata: &EncryptionMetadata,
+) -> Result<MediaPlaintext, MediaError> {
     let key = Zeroizing::new(field::<32>("encryption_key", &metadata.encryption_key)?);
     let hmac_key = Zeroizing::new(field::<32>("hmac_key", &metadata.hmac_key)?);
     let iv = field::<16>("iv", &metadata.iv)?;
@@ -101,7 +104,8 @@ pub fn decrypt_media(file: &[u8], metadata: &EncryptionMetadata) -> Result<Media
         return Err(MediaError::EncryptedHashMismatch);
     }
     let (ciphertext, tag) = file.split_at(file.len() - HMAC_LEN);
-    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(&*hmac_key).map_err(|_| MediaError::HmacMismatch)?;
+    let mut mac =
+        hmac::Hmac::<Sha256>::new_from_slice(&*hmac_key).map_err(|_| MediaError::HmacMismatch)?;
     mac.update(&iv);
     mac.update(ciphertext);
     mac.verify_truncated_left(tag)

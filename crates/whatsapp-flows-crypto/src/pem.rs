@@ -85,7 +85,10 @@ mod tests {
                     DEK-Info: DES-EDE3-CBC,0011223344556677\r\n\r\nAAEC\r\nAw==\r\n-----END RSA PRIVATE KEY-----\n";
         let pem = parse(text).unwrap();
         assert_eq!(pem.label, "RSA PRIVATE KEY");
-        assert_eq!(pem.header("dek-info"), Some("DES-EDE3-CBC,0011223344556677"));
+        assert_eq!(
+            pem.header("dek-info"),
+            Some("DES-EDE3-CBC,0011223344556677")
+        );
         assert_eq!(pem.der.as_slice(), &[0, 1, 2, 3]);
     }
 

@@ -1,0 +1,392 @@
+//! The framework-free core: headers and raw body in, status, content type and body out.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::Semaphore;
+use tracing::Instrument as _;
+use whatsapp_flows_crypto::{KeySet, RequestError, ResponseContext, SignatureVerifier};
+
+use crate::metrics::Metrics;
+use crate::request::FlowRequest;
+use crate::router::{Flow, Outcome};
+
+/// Default request body limit: 1 MiB (a data_exchange with 30 media references is a few KiB).
+pub const DEFAULT_MAX_BODY: usize = 1 << 20;
+/// Default handler time limit: under Meta's 10 s timeout, so the reply is a logged 500, not silence.
+pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(9);
+
+const TEXT: &str = "text/plain; charset=utf-8";
+const JSON: &str = "application/json";
+
+/// Read access to request headers, so the core works with any HTTP stack's header map.
+pub trait RequestHeaders {
+    /// The value of the first header with this (case-insensitive) name.
+    fn header(&self, name: &str) -> Option<&[u8]>;
+}
+
+impl RequestHeaders for http::HeaderMap {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.get(name).map(http::HeaderValue::as_bytes)
+    }
+}
+
+impl RequestHeaders for () {
+    fn header(&self, _: &str) -> Option<&[u8]> {
+        None
+    }
+}
+
+impl<const N: usize> RequestHeaders for [(&str, &str); N] {
+    fn header(&self, name: &str) -> Option<&[u8]> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_bytes())
+    }
+}
+
+/// What to send back: status, `Content-Type` and body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Reply {
+    /// HTTP status code.
+    pub status: u16,
+    /// The `Content-Type` header value.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl Reply {
+    fn text(status: u16, body: &'static str) -> Self {
+        Self {
+            status,
+            content_type: TEXT,
+            body: Bytes::from_static(body.as_bytes()),
+        }
+    }
+}
+
+/// A WhatsApp Flows endpoint: keys, optional app secrets, the business's [`Flow`], limits and metrics.
+///
+/// [`Endpoint::handle`] runs, in this order: body size limit (413); `X-Hub-Signature-256` check when
+/// app secrets are configured (432, a missing header too); envelope parse (400); decryption (421, one
+/// uniform reply); the flow-token check (427); the Data API 4.0 `flow_token_signature` check when
+/// enabled (427); dispatch (500 on handler failure); response encryption (200, `text/plain`).
+///
+/// ```
+/// use flows_router::{Endpoint, FlowResponse, Router, Context};
+/// use whatsapp_flows_crypto::{KeySet, PrivateKey};
+///
+/// # let key = PrivateKey::from_pem(include_str!("../../whatsapp-flows-crypto/tests/fixtures/keys/openssl-genpkey-pkcs8.pem"), None)?;
+/// let flow = Router::new()
+///     .on_init(|_cx: Context<()>| async { Ok(FlowResponse::next_screen("WELCOME")) })
+///     .with_state(());
+/// let endpoint = Endpoint::builder(KeySet::new(key.clone()), flow).build();
+///
+/// # tokio::runtime::Runtime::new()?.block_on(async {
+/// let request = key.public_key().encrypt_request(br#"{"version":"3.0","action":"ping"}"#)?;
+/// let reply = endpoint.handle(&(), request.body().as_bytes().to_vec().into()).await;
+/// assert_eq!(reply.status, 200);
+/// let answer = request.into_response().decrypt(&reply.body)?;
+/// assert_eq!(&*answer, r#"{"data":{"status":"active"}}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Endpoint {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    keys: KeySet,
+    flow: Flow,
+    app_secrets: Option<SignatureVerifier>,
+    max_body: usize,
+    plain_427: bool,
+    verify_token_signature: bool,
+    handler_timeout: Duration,
+    rsa_slots: Semaphore,
+    metrics: Metrics,
+}
+
+/// Configures an [`Endpoint`].
+#[must_use]
+pub struct EndpointBuilder {
+    inner: Inner,
+}
+
+impl Endpoint {
+    /// Starts configuring an endpoint for these keys and this flow.
+    pub fn builder(keys: KeySet, flow: Flow) -> EndpointBuilder {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        EndpointBuilder {
+            inner: Inner {
+                keys,
+                flow,
+                app_secrets: None,
+                max_body: DEFAULT_MAX_BODY,
+                plain_427: false,
+                verify_token_signature: false,
+                handler_timeout: DEFAULT_HANDLER_TIMEOUT,
+                rsa_slots: Semaphore::new(cores),
+                metrics: Metrics::default(),
+            },
+        }
+    }
+
+    /// The body size limit in bytes; adapters stop reading past it.
+    #[must_use]
+    pub fn max_body_size(&self) -> usize {
+        self.inner.max_body
+    }
+
+    /// Request counters and latency histogram.
+    #[must_use]
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Answers one request. Never panics and never fails: every problem is a status code.
+    pub async fn handle(&self, headers: &(impl RequestHeaders + ?Sized), body: Bytes) -> Reply {
+        let started = Instant::now();
+        let span = tracing::info_span!(
+            "flow_request",
+            action = tracing::field::Empty,
+            screen = tracing::field::Empty,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        let (reply, action) = self.process(headers, body).instrument(span.clone()).await;
+        let latency = started.elapsed();
+        span.record("status", reply.status);
+        span.record("latency_ms", latency.as_secs_f64() * 1e3);
+        span.in_scope(|| {
+            if reply.status == 200 {
+                tracing::info!("answered");
+            } else {
+                tracing::warn!("answered with an error status");
+            }
+        });
+        self.inner.metrics.record(action, reply.status, latency);
+        reply
+    }
+
+    async fn process(
+        &self,
+        headers: &(impl RequestHeaders + ?Sized),
+        body: Bytes,
+    ) -> (Reply, Option<&'static str>) {
+        let inner = &self.inner;
+        if body.len() > inner.max_body {
+            return (Reply::text(413, "request body too large\n"), None);
+        }
+        if let Some(secrets) = &inner.app_secrets
+            && let Err(error) = secrets.verify(
+                headers.header(whatsapp_flows_crypto::SIGNATURE_HEADER),
+                &body,
+            )
+        {
+            tracing::warn!(%error, "request signature check failed");
+            return (
+                Reply::text(432, "request signature authentication failed\n"),
+                None,
+            );
+        }
+
+        let decrypted = match self.decrypt(body).await {
+            Ok(decrypted) => decrypted,
+            Err(reply) => return (reply, None),
+        };
+        let (plaintext, responder) = decrypted.into_parts();
+        let request: FlowRequest = match serde_json::from_str(&plaintext) {
+            Ok(request) => request,
+            Err(error) => {
+                tracing::warn!(%error, "decrypted request is not a Flows request");
+                return (Reply::text(400, "not a WhatsApp Flows request\n"), None);
+            }
+        };
+        drop(plaintext);
+        let action = action_label(&request);
+        let span = tracing::Span::current();
+        span.record("action", request.action.as_str());
+        if let Some(screen) = &request.screen {
+            span.record("screen", screen.as_str());
+        }
+
+        if inner.verify_token_signature
+            && let Some(error_msg) = self.check_token_signature(&request)
+        {
+            return (self.invalid_token(responder, error_msg), Some(action));
+        }
+        let outcome =
+            match tokio::time::timeout(inner.handler_timeout, inner.flow.dispatch(request)).await {
+                Ok(outcome) => outcome,
+                Err(_) => {
+                    tracing::error!(timeout = ?inner.handler_timeout, "handler timed out");
+                    return (Reply::text(500, "handler timed out\n"), Some(action));
+                }
+            };
+        let reply = match outcome {
+            Outcome::Reply(response) => match responder.encrypt(&response) {
+                Ok(body) => Reply {
+                    status: 200,
+                    content_type: TEXT,
+                    body: Bytes::from(body),
+                },
+                Err(error) => {
+                    tracing::error!(%error, "response could not be serialized");
+                    Reply::text(500, "response could not be serialized\n")
+                }
+            },
+            Outcome::InvalidToken(error_msg) => self.invalid_token(responder, error_msg),
+            Outcome::Failed(failure) => {
+                tracing::error!(error = %failure, "request failed");
+                Reply::text(500, "internal error\n")
+            }
+        };
+        (reply, Some(action))
+    }
+
+    /// Decrypts on a blocking thread (RSA takes ~1 ms of CPU), at most one per core at a time, so
+    /// the I/O threads keep serving other connections.
+    async fn decrypt(&self, body: Bytes) -> Result<whatsapp_flows_crypto::DecryptedRequest, Reply> {
+        let _slot = self
+            .inner
+            .rsa_slots
+            .acquire()
+            .await
+            .map_err(|_| Reply::text(503, "shutting down\n"))?;
+        let this = self.clone();
+        let result = tokio::task::spawn_blocking(move || this.inner.keys.decrypt_request(&body))
+            .await
+            .map_err(|_| Reply::text(500, "internal error\n"))?;
+        result.map_err(|error| {
+            tracing::debug!(?error, "request rejected");
+            match error {
+                RequestError::Malformed(detail) => {
+                    tracing::warn!(%detail, "malformed request envelope");
+                    Reply::text(400, "malformed request envelope\n")
+                }
+                _ => {
+                    tracing::warn!("request cannot be decrypted");
+                    Reply::text(421, "request cannot be decrypted\n")
+                }
+            }
+        })
+    }
+
+    fn check_token_signature(&self, request: &FlowRequest) -> Option<String> {
+        let jwt = request.flow_token_signature.as_deref()?;
+        let secrets = self.inner.app_secrets.as_ref()?;
+        let valid = match secrets.verify_jwt_hs256(jwt) {
+            Ok(claims) => match (
+                claims.get("flow_token").and_then(|t| t.as_str()),
+                &request.flow_token,
+            ) {
+                (Some(signed), Some(sent)) => signed == sent,
+                _ => true,
+            },
+            Err(_) => false,
+        };
+        if valid {
+            None
+        } else {
+            tracing::warn!("flow_token_signature is invalid");
+            Some("This link is no longer valid.".to_owned())
+        }
+    }
+
+    fn invalid_token(&self, responder: ResponseContext, error_msg: String) -> Reply {
+        tracing::info!("flow token rejected");
+        let body = serde_json::json!({ "error_msg": error_msg });
+        if self.inner.plain_427 {
+            return Reply {
+                status: 427,
+                content_type: JSON,
+                body: Bytes::from(body.to_string()),
+            };
+        }
+        match responder.encrypt(&body) {
+            Ok(encrypted) => Reply {
+                status: 427,
+                content_type: TEXT,
+                body: Bytes::from(encrypted),
+            },
+            Err(_) => Reply::text(500, "internal error\n"),
+        }
+    }
+}
+
+fn action_label(request: &FlowRequest) -> &'static str {
+    use crate::request::Action;
+    match request.action {
+        Action::Ping => "ping",
+        Action::Init => "INIT",
+        Action::Back => "BACK",
+        Action::DataExchange => "data_exchange",
+        _ => "other",
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("keys", &self.inner.keys)
+            .field("flow", &self.inner.flow)
+            .field("signatures", &self.inner.app_secrets.is_some())
+            .field("max_body", &self.inner.max_body)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EndpointBuilder {
+    /// Checks `X-Hub-Signature-256` against these app secrets (HTTP 432 on failure).
+    pub fn app_secrets(mut self, secrets: SignatureVerifier) -> Self {
+        self.inner.app_secrets = Some(secrets);
+        self
+    }
+
+    /// The request body limit (default 1 MiB); larger bodies get HTTP 413.
+    pub fn max_body_size(mut self, bytes: usize) -> Self {
+        self.inner.max_body = bytes;
+        self
+    }
+
+    /// Sends the 427 body `{"error_msg": ...}` as plain JSON, as Meta's documentation shows, instead of
+    /// encrypting it like a normal reply (the default, as Meta's own example endpoint does).
+    pub fn plain_json_427(mut self, plain: bool) -> Self {
+        self.inner.plain_427 = plain;
+        self
+    }
+
+    /// Verifies Data API 4.0 `flow_token_signature` JWTs with the app secrets (HTTP 427 when invalid).
+    /// Requests without one are accepted. Needs [`app_secrets`](Self::app_secrets).
+    pub fn verify_flow_token_signature(mut self, verify: bool) -> Self {
+        self.inner.verify_token_signature = verify;
+        self
+    }
+
+    /// How long a handler may run before the request is answered with HTTP 500 (default 9 s, under
+    /// Meta's 10 s timeout).
+    pub fn handler_timeout(mut self, timeout: Duration) -> Self {
+        self.inner.handler_timeout = timeout;
+        self
+    }
+
+    /// How many RSA decryptions may run at once (default: the number of cores).
+    pub fn rsa_concurrency(mut self, permits: usize) -> Self {
+        self.inner.rsa_slots = Semaphore::new(permits.max(1));
+        self
+    }
+
+    /// Finishes the endpoint.
+    pub fn build(self) -> Endpoint {
+        Endpoint {
+            inner: Arc::new(self.inner),
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! The decrypted request, as WhatsApp sends it.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+/// A decrypted Flows data-endpoint request.
+///
+/// ```
+/// use flows_router::{Action, FlowRequest};
+///
+/// let request: FlowRequest = serde_json::from_str(
+///     r#"{"version":"3.0","action":"data_exchange","screen":"DETAILS","data":{"name":"Ana"},"flow_token":"t1"}"#,
+/// )?;
+/// assert_eq!(request.action, Action::DataExchange);
+/// assert_eq!(request.data["name"], "Ana");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct FlowRequest {
+    /// Data API version, e.g. `"3.0"`.
+    #[serde(default)]
+    pub version: String,
+    /// What happened on the client.
+    pub action: Action,
+    /// The screen that sent the request (absent for `ping`, and for `INIT` in some versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen: Option<String>,
+    /// The screen's payload; an empty object when absent.
+    #[serde(default, deserialize_with = "object_or_empty")]
+    pub data: Map<String, Value>,
+    /// The token the business sent with the flow message. iOS clients have been seen to omit it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_token: Option<String>,
+    /// Data API 4.0: an HS256 JWT, keyed with the app secret, over the flow token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow_token_signature: Option<String>,
+}
+
+impl FlowRequest {
+    /// A request with just an action (for tests and tools).
+    #[must_use]
+    pub fn new(action: Action) -> Self {
+        Self {
+            version: "3.0".to_owned(),
+            action,
+            ..Self::default()
+        }
+    }
+
+    /// The error notification this request carries, if it is one (`data.error` or `data.error_key`).
+    #[must_use]
+    pub fn error_notification(&self) -> Option<ErrorNotification> {
+        let key = self
+            .data
+            .get("error")
+            .or_else(|| self.data.get("error_key"))?;
+        Some(ErrorNotification {
+            error_key: value_text(key),
+            error_message: self.data.get("error_message").map(value_text),
+            screen: self.screen.clone(),
+            action: self.action.clone(),
+        })
+    }
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn object_or_empty<'de, D: Deserializer<'de>>(de: D) -> Result<Map<String, Value>, D::Error> {
+    Ok(match Option::<Value>::deserialize(de)? {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    })
+}
+
+/// An error report the WhatsApp client sends after rejecting an endpoint reply.
+///
+/// The router acknowledges it (`{"data":{"acknowledged":true}}`) after an optional hook sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ErrorNotification {
+    /// `data.error` (or `data.error_key`): e.g. `invalid-screen-transition`, `payload-schema-error`.
+    pub error_key: String,
+    /// `data.error_message`, a human-readable detail.
+    pub error_message: Option<String>,
+    /// The screen the client was on.
+    pub screen: Option<String>,
+    /// The action the notification came with.
+    pub action: Action,
+}
+
+/// The request's `action`. Values this version does not know are kept, not rejected.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Action {
+    /// Meta's health check.
+    #[default]
+    Ping,
+    /// The flow was opened and its first screen needs data.
+    Init,
+    /// The user went back to a screen with `refresh_on_back`.
+    Back,
+    /// A screen submitted, or a component's action fired.
+    DataExchange,
+    /// An action this version does not know.
+    Other(String),
+}
+
+impl Action {
+    /// The wire spelling: `ping`, `INIT`, `BACK`, `data_exchange`, or the unknown value.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ping => "ping",
+            Self::Init => "INIT",
+            Self::Back => "BACK",
+            Self::DataExchange => "data_exchange",
+            Self::Other(other) => other,
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "ping" => Self::Ping,
+            "INIT" => Self::Init,
+            "BACK" => Self::Back,
+            "data_exchange" => Self::DataExchange,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(de)?;
+        Ok(Self::parse(&text))
+    }
+}
+
+impl Serialize for Action {
+    fn serialize<S: Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        ser.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_actions_are_kept_and_data_defaults_to_empty() {
+        let r: FlowRequest = serde_json::from_str(r#"{"action":"navigate","data":null}"#).unwrap();
+        assert_eq!(r.action, Action::Other("navigate".into()));
+        assert!(r.data.is_empty());
+        assert_eq!(serde_json::to_value(&r.action).unwrap(), "navigate");
+    }
+
+    #[test]
+    fn both_error_spellings_are_notifications() {
+        for key in ["error", "error_key"] {
+            let json = format!(
+                r#"{{"version":"3.0","action":"data_exchange","flow_token":"t","data":{{"{key}":"payload-schema-error","error_message":"bad"}}}}"#
+            );
+            let r: FlowRequest = serde_json::from_str(&json).unwrap();
+            let n = r.error_notification().unwrap();
+            assert_eq!(n.error_key, "payload-schema-error");
+            assert_eq!(n.error_message.as_deref(), Some("bad"));
+        }
+    }
+}
