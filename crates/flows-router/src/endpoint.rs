@@ -150,6 +150,18 @@ impl Endpoint {
         &self.inner.metrics
     }
 
+    /// The 413 reply, counted in the metrics, for adapters that stop reading a body at
+    /// [`max_body_size`](Self::max_body_size) rather than buffer it.
+    #[must_use]
+    pub fn reject_too_large(&self) -> Reply {
+        let reply = Reply::text(413, "request body too large\n");
+        self.inner
+            .metrics
+            .record(None, reply.status, Duration::ZERO);
+        tracing::warn!(limit = self.inner.max_body, "request body too large");
+        reply
+    }
+
     /// Answers one request. Never panics and never fails: every problem is a status code.
     pub async fn handle(&self, headers: &(impl RequestHeaders + ?Sized), body: Bytes) -> Reply {
         let started = Instant::now();
@@ -182,6 +194,7 @@ impl Endpoint {
     ) -> (Reply, Option<&'static str>) {
         let inner = &self.inner;
         if body.len() > inner.max_body {
+            tracing::warn!(limit = inner.max_body, "request body too large");
             return (Reply::text(413, "request body too large\n"), None);
         }
         if let Some(secrets) = &inner.app_secrets

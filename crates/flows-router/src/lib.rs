@@ -61,7 +61,11 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "config")]
+pub mod config;
 mod endpoint;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 mod metrics;
 mod request;
 mod response;
