@@ -16,6 +16,9 @@ use hyper::body::Body;
 use crate::Endpoint;
 use crate::router::BoxFuture;
 
+/// How long [`serve`] waits for in-flight requests at shutdown (Meta gives up after 10 s anyway).
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// The path WhatsApp is configured to POST to, unless changed with [`FlowService::path`].
 pub const DEFAULT_PATH: &str = "/flow";
 
@@ -182,6 +185,9 @@ pub async fn serve(
         });
     }
     drop(listener);
-    graceful.shutdown().await;
+    // In-flight requests finish; a client that never finishes its request cannot hold shutdown hostage.
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+        tracing::warn!(grace = ?SHUTDOWN_GRACE, "connections still open after the grace period; closing");
+    }
     Ok(())
 }
