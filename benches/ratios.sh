@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs the crypto benchmarks and `openssl speed rsa2048` on this machine and prints the two ratios the
+# performance targets are stated in:
+#   (i)  aws-lc round trip (decrypt + encrypt)          / OpenSSL RSA-2048 private-key op   target <= 1.10
+#   (ii) pure-Rust round trip (the crate's default backend without features) / bare rsa OAEP decrypt
+#                                                                                           target <= 1.10
+# Usage: benches/ratios.sh [--no-bench] [--check]
+#   --no-bench  reuse the last criterion results instead of re-running `cargo bench`
+#   --check     exit 1 if a ratio misses its target
+#   BENCH_FILTER='round_trip|baseline' benches/ratios.sh   runs only the benchmarks the ratios need
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+run_bench=1 check=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-bench) run_bench=0 ;;
+    --check) check=1 ;;
+    *) echo "unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+if (( run_bench )); then
+  cargo bench -p flows-benches --bench crypto -- ${BENCH_FILTER:+"$BENCH_FILTER"}
+fi
+
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+speed_out=$(mktemp)
+trap 'rm -f "$speed_out"' EXIT
+echo "running: openssl speed -seconds 3 rsa2048 ($(openssl version))" >&2
+openssl speed -seconds 3 rsa2048 >"$speed_out" 2>/dev/null
+
+python3 - "$target_dir/criterion" "$speed_out" "$check" <<'PY'
+import json, pathlib, sys
+
+criterion, speed_path, check = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2]), sys.argv[3] == "1"
+
+def mean_ns(*parts):
+    path = criterion.joinpath(*parts, "new", "estimates.json")
+    if not path.exists():
+        sys.exit(f"missing {path}: run the crypto bench first (cargo bench -p flows-benches --bench crypto)")
+    return json.loads(path.read_text())["mean"]["point_estimate"]
+
+# `openssl speed` prints a header row naming the columns ("sign verify sign/s verify/s", and in
+# OpenSSL >= 3.2 also encrypt/decrypt columns) and a row "rsa 2048 bits <values...>".
+lines = speed_path.read_text().splitlines()
+header = next(l.split() for l in lines if "sign/s" in l)
+row = next(l.split() for l in lines if l.split()[:1] == ["rsa"] and "2048" in l.split()[:3])
+values = row[row.index("bits") + 1:]
+sign_per_s = float(values[header.index("sign/s")].rstrip("s"))
+openssl_ns = 1e9 / sign_per_s
+
+aws_rt = mean_ns("round_trip", "aws-lc")
+rust_rt = mean_ns("round_trip", "rustcrypto")
+bare_rsa = mean_ns("baseline", "rsa_oaep_decrypt")
+bare_aws = mean_ns("baseline", "aws_lc_oaep_decrypt")
+
+def us(ns):
+    return f"{ns / 1000:9.1f} us"
+
+print()
+print(f"openssl speed rsa2048      {sign_per_s:9.1f} sign/s  = {us(openssl_ns)} per private-key op")
+print(f"bare aws-lc OAEP decrypt   {us(bare_aws)}")
+print(f"bare rsa OAEP decrypt      {us(bare_rsa)}")
+print(f"round trip, aws-lc         {us(aws_rt)}")
+print(f"round trip, rustcrypto     {us(rust_rt)}")
+for backend in ("aws-lc", "rustcrypto"):
+    try:
+        print(f"  decrypt_request {backend:10} {us(mean_ns('decrypt_request', backend))}, "
+              f"encrypt_response {us(mean_ns('encrypt_response', backend))}")
+    except SystemExit:
+        pass
+print()
+
+ratios = [
+    ("(i)  aws-lc round trip / openssl rsa2048 sign", aws_rt / openssl_ns),
+    ("(ii) rustcrypto round trip / bare rsa oaep_decrypt", rust_rt / bare_rsa),
+]
+missed = False
+for name, ratio in ratios:
+    ok = ratio <= 1.10
+    missed |= not ok
+    print(f"{name:52} {ratio:6.3f}  (target <= 1.10: {'ok' if ok else 'MISSED'})")
+print(f"{'     for reference: aws-lc round trip / bare aws-lc':52} {aws_rt / bare_aws:6.3f}")
+sys.exit(1 if check and missed else 0)
+PY
