@@ -215,11 +215,11 @@ pub(crate) struct SendArgs {
     pub(crate) action: Option<String>,
 
     /// The screen the request comes from (with --action).
-    #[arg(long, value_name = "SCREEN", requires = "action")]
+    #[arg(long, value_name = "SCREEN", conflicts_with_all = ["ping", "init"])]
     pub(crate) screen: Option<String>,
 
     /// The request's `data` object as JSON (with --action).
-    #[arg(long, value_name = "JSON", requires = "action")]
+    #[arg(long, value_name = "JSON", conflicts_with_all = ["ping", "init"])]
     pub(crate) data: Option<String>,
 
     /// The flow token (with --init, default `flows-cli-test-token`; with --action, sent only if given).

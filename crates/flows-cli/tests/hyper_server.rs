@@ -1,0 +1,218 @@
+//! `flows send` and `flows load` against the real example endpoint, `flows-hyper-server`
+//! (examples/hyper-server: Meta's appointment sample flow on POST /flow).
+//!
+//! The server binary is looked for next to this test's executable (`target/<profile>/`), where
+//! `cargo test --workspace` puts it before any test runs; if it is missing it is built with
+//! `$CARGO build -p flows-hyper-server`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{APP_SECRET, PASSPHRASE, flows, key_file, run, temp_dir};
+use serde_json::{Value, json};
+
+/// How long building the server may take (a cold build compiles hyper and aws-lc).
+const BUILD_LIMIT: Duration = Duration::from_secs(20 * 60);
+/// How long the server may take to start listening.
+const START_LIMIT: Duration = Duration::from_secs(30);
+
+fn server_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/hyper_server-<hash> -> target/<profile>/
+    let profile_dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    let binary = profile_dir.join(format!(
+        "flows-hyper-server{}",
+        std::env::consts::EXE_SUFFIX
+    ));
+    if binary.exists() {
+        return binary;
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut build = Command::new(cargo);
+    build
+        .args(["build", "-p", "flows-hyper-server"])
+        .current_dir(&workspace)
+        .stdin(Stdio::null());
+    if profile_dir
+        .file_name()
+        .is_some_and(|name| name == "release")
+    {
+        build.arg("--release");
+    }
+    let mut child = build.spawn().expect("run cargo build");
+    let deadline = Instant::now() + BUILD_LIMIT;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().ok();
+            child.wait().ok();
+            panic!("building flows-hyper-server took longer than {BUILD_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(status.success(), "cargo build -p flows-hyper-server failed");
+    assert!(binary.exists(), "{} was not built", binary.display());
+    binary
+}
+
+/// The running server; killed on drop.
+struct Server {
+    child: Child,
+    url: String,
+    log: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+impl Server {
+    fn start() -> Self {
+        let binary = server_binary();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let address: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let log = temp_dir("hyper-server").join("server.log");
+        let log_file = std::fs::File::create(&log).unwrap();
+        let child = Command::new(binary)
+            .env(
+                "FLOWS_PRIVATE_KEY_FILE",
+                key_file("openssl-genrsa-des3.pem"),
+            )
+            .env("FLOWS_PASSPHRASE", PASSPHRASE)
+            .env("FLOWS_APP_SECRET", APP_SECRET)
+            .env("FLOWS_LISTEN", address.to_string())
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone().unwrap())
+            .stderr(log_file)
+            .spawn()
+            .expect("start flows-hyper-server");
+        let mut server = Self {
+            child,
+            url: format!("http://{address}/flow"),
+            log,
+        };
+        let deadline = Instant::now() + START_LIMIT;
+        loop {
+            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+                break;
+            }
+            if let Some(status) = server.child.try_wait().unwrap() {
+                panic!(
+                    "flows-hyper-server exited ({status}): {}",
+                    server.log_text()
+                );
+            }
+            if Instant::now() > deadline {
+                panic!(
+                    "flows-hyper-server did not listen within {START_LIMIT:?}: {}",
+                    server.log_text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+fn send(server: &Server, extra: &[&str]) -> common::Run {
+    run(flows()
+        .args(["send", &server.url, "--public-key"])
+        .arg(key_file("openssl-genrsa-des3.pub.pem"))
+        .args(extra)
+        .env("FLOWS_APP_SECRET", APP_SECRET))
+}
+
+fn reply_json(stdout: &str) -> Value {
+    let (status, rest) = stdout.split_once('\n').unwrap();
+    assert_eq!(status, "HTTP 200");
+    serde_json::from_str(rest).unwrap()
+}
+
+#[test]
+#[ignore = "needs examples/hyper-server"]
+fn send_and_load_against_flows_hyper_server() {
+    let server = Server::start();
+
+    let ping = send(&server, &["--ping", "--app-secret-env", "FLOWS_APP_SECRET"]).expect_code(0);
+    assert_eq!(
+        reply_json(&ping.stdout),
+        json!({"data": {"status": "active"}})
+    );
+
+    let init = send(&server, &["--init", "--app-secret-env", "FLOWS_APP_SECRET"]).expect_code(0);
+    let first = reply_json(&init.stdout);
+    assert!(
+        first["screen"].is_string(),
+        "INIT answers with a screen: {first}"
+    );
+    assert!(first["data"].is_object(), "{first}");
+
+    // The server checks signatures when it has an app secret.
+    let unsigned = send(&server, &["--ping"]).expect_code(1);
+    assert!(
+        unsigned.stdout.starts_with("HTTP 432"),
+        "{}",
+        unsigned.stdout
+    );
+
+    // A request encrypted to another key is a 421.
+    let other = run(flows()
+        .args([
+            "send",
+            &server.url,
+            "--ping",
+            "--app-secret-env",
+            "FLOWS_APP_SECRET",
+            "--public-key",
+        ])
+        .arg(key_file("rotation-old.pub.pem"))
+        .env("FLOWS_APP_SECRET", APP_SECRET))
+    .expect_code(1);
+    assert!(other.stdout.starts_with("HTTP 421"), "{}", other.stdout);
+
+    let load = run(flows()
+        .args([
+            "load",
+            &server.url,
+            "--json",
+            "--requests",
+            "300",
+            "--concurrency",
+            "8",
+        ])
+        .args(["--app-secret-env", "FLOWS_APP_SECRET", "--public-key"])
+        .arg(key_file("openssl-genrsa-des3.pub.pem"))
+        .env("FLOWS_APP_SECRET", APP_SECRET))
+    .expect_code(0);
+    let report: Value = serde_json::from_str(load.stdout.trim()).unwrap();
+    assert_eq!(report["requests"], 300);
+    assert_eq!(report["errors"], 0);
+    assert_eq!(report["undecryptable_replies"], 0);
+    assert_eq!(report["status"], json!({"200": 300}));
+    drop(server);
+}
