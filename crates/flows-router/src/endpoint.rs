@@ -111,6 +111,8 @@ struct Inner {
     handler_timeout: Duration,
     rsa_slots: Semaphore,
     metrics: Metrics,
+    #[cfg(feature = "contract")]
+    contract: Option<Arc<crate::contract::FlowContract>>,
 }
 
 /// Configures an [`Endpoint`].
@@ -134,6 +136,8 @@ impl Endpoint {
                 handler_timeout: DEFAULT_HANDLER_TIMEOUT,
                 rsa_slots: Semaphore::new(cores),
                 metrics: Metrics::default(),
+                #[cfg(feature = "contract")]
+                contract: None,
             },
         }
     }
@@ -235,6 +239,11 @@ impl Endpoint {
         {
             return (self.invalid_token(responder, error_msg), Some(action));
         }
+        #[cfg(feature = "contract")]
+        let origin = inner
+            .contract
+            .as_ref()
+            .map(|_| (request.action.clone(), request.screen.clone()));
         let outcome =
             match tokio::time::timeout(inner.handler_timeout, inner.flow.dispatch(request)).await {
                 Ok(outcome) => outcome,
@@ -243,6 +252,21 @@ impl Endpoint {
                     return (Reply::text(500, "handler timed out\n"), Some(action));
                 }
             };
+        #[cfg(feature = "contract")]
+        if let (Some(contract), Some((request_action, screen)), Outcome::Reply(response)) =
+            (&inner.contract, &origin, &outcome)
+        {
+            let violations = contract.check_reply(request_action, screen.as_deref(), response);
+            if !violations.is_empty() {
+                for violation in &violations {
+                    tracing::error!(%violation, "reply breaks the Flow JSON contract");
+                }
+                return (
+                    Reply::text(500, "reply breaks the Flow JSON contract\n"),
+                    Some(action),
+                );
+            }
+        }
         let reply = match outcome {
             Outcome::Reply(response) => match responder.encrypt(&response) {
                 Ok(body) => Reply {
@@ -393,6 +417,20 @@ impl EndpointBuilder {
     /// How many RSA decryptions may run at once (default: the number of cores).
     pub fn rsa_concurrency(mut self, permits: usize) -> Self {
         self.inner.rsa_slots = Semaphore::new(permits.max(1));
+        self
+    }
+
+    /// Checks every reply against the Flow JSON before it is encrypted (feature `contract`): a reply
+    /// that breaks the contract (a transition the `routing_model` does not allow, undeclared data keys,
+    /// wrong types, `null`s; see [`FlowContract`](crate::contract::FlowContract)) is logged at error
+    /// level with each violation and answered with HTTP 500 instead, so tests and a development
+    /// server see what the WhatsApp client would reject on the phone.
+    ///
+    /// A development and test aid: it costs a walk over each reply, and in production the 500 is no
+    /// better for the user than the client's own error.
+    #[cfg(feature = "contract")]
+    pub fn contract(mut self, contract: crate::contract::FlowContract) -> Self {
+        self.inner.contract = Some(Arc::new(contract));
         self
     }
 

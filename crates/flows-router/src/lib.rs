@@ -65,6 +65,8 @@
 pub mod actix;
 #[cfg(feature = "config")]
 pub mod config;
+#[cfg(feature = "contract")]
+pub mod contract;
 mod endpoint;
 #[cfg(feature = "hyper")]
 pub mod hyper;
