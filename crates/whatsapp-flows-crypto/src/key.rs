@@ -73,7 +73,12 @@ impl PrivateKey {
                     let passphrase = passphrase.ok_or(KeyError::PassphraseRequired)?;
                     let der = legacy::decrypt(dek_info, &block.der, passphrase)?;
                     // A wrong passphrase survives CBC padding about 1 time in 256; the DER check catches it.
-                    from_pkcs1(&der).map_err(|_| KeyError::WrongPassphrase)?
+                    // Only a parse failure means a wrong passphrase: a key that decrypts but is too small
+                    // or inconsistent keeps its own error.
+                    if pkcs1::RsaPrivateKeyRef::from_der(&der).is_err() {
+                        return Err(KeyError::WrongPassphrase);
+                    }
+                    from_pkcs1(&der)?
                 }
             },
             "PUBLIC KEY" | "RSA PUBLIC KEY" | "CERTIFICATE" => return Err(KeyError::NotPrivate),
