@@ -186,7 +186,10 @@ pub async fn serve(
     }
     drop(listener);
     // In-flight requests finish; a client that never finishes its request cannot hold shutdown hostage.
-    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!(grace = ?SHUTDOWN_GRACE, "connections still open after the grace period; closing");
     }
     Ok(())
