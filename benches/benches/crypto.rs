@@ -20,18 +20,23 @@ use std::time::Duration;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use flows_benches::{
-    DATA_EXCHANGE, KEY_FORMATS, KEY_PKCS8_DER, KEY_PKCS8_PEM, PASSPHRASE, key_set, reply,
+    DATA_EXCHANGE, KEY_FORMATS, KEY_PKCS8_PEM, PASSPHRASE, key_set, pkcs8_der, reply,
 };
 use whatsapp_flows_crypto::{Backend, PrivateKey};
 
 fn key_load(c: &mut Criterion) {
+    let pkcs8_der = pkcs8_der();
+    let formats = KEY_FORMATS
+        .iter()
+        .copied()
+        .chain([("pkcs8-der", pkcs8_der.as_slice(), false)]);
     let mut group = c.benchmark_group("key_load");
     // scrypt (N=16384) costs tens of milliseconds a load: keep the sample count small.
     group
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    for &(format, bytes, encrypted) in KEY_FORMATS {
+    for (format, bytes, encrypted) in formats {
         let passphrase = encrypted.then_some(PASSPHRASE);
         for &backend in Backend::available() {
             // There is no "load straight onto backend X" call: loading builds the default backend's key
@@ -138,7 +143,7 @@ fn baselines(c: &mut Criterion) {
         });
     });
 
-    let private = aws_lc_rs::rsa::PrivateDecryptingKey::from_pkcs8(KEY_PKCS8_DER)
+    let private = aws_lc_rs::rsa::PrivateDecryptingKey::from_pkcs8(&pkcs8_der())
         .expect("aws-lc parses the fixture");
     let oaep = aws_lc_rs::rsa::OaepPrivateDecryptingKey::new(private).expect("OAEP key");
     let mut out = vec![0u8; oaep.min_output_size()];

@@ -19,9 +19,17 @@ macro_rules! key_file {
 }
 
 /// One private-key file per format the crate reads, as `(bench name, file contents, needs passphrase)`.
+///
+/// PKCS#8 DER is not here: the fixture `openssl-genpkey-pkcs8.der` is in fact PKCS#1 (OpenSSL 3.0's
+/// `openssl pkey -outform DER` writes the traditional form for RSA), so [`pkcs8_der`] makes it from
+/// the PKCS#8 PEM instead.
 pub const KEY_FORMATS: &[(&str, &[u8], bool)] = &[
     ("pkcs8-pem", key_file!("openssl-genpkey-pkcs8.pem"), false),
-    ("pkcs8-der", key_file!("openssl-genpkey-pkcs8.der"), false),
+    (
+        "pkcs1-der",
+        key_file!("openssl-genrsa-traditional.der"),
+        false,
+    ),
     (
         "pkcs1-pem",
         key_file!("openssl-genrsa-traditional.pem"),
@@ -44,11 +52,23 @@ pub const KEY_FORMATS: &[(&str, &[u8], bool)] = &[
     ),
 ];
 
-/// The unencrypted PKCS#8 DER of the key the request benchmarks use (for the bare baselines).
-pub const KEY_PKCS8_DER: &[u8] = key_file!("openssl-genpkey-pkcs8.der");
-
-/// The same key as PKCS#8 PEM.
+/// The key the request benchmarks use, as unencrypted PKCS#8 PEM.
 pub const KEY_PKCS8_PEM: &[u8] = key_file!("openssl-genpkey-pkcs8.pem");
+
+/// [`KEY_PKCS8_PEM`] as PKCS#8 DER (a real `PrivateKeyInfo`, which aws-lc-rs's `from_pkcs8` needs).
+///
+/// # Panics
+/// If the committed fixture is not PKCS#8 PEM.
+#[must_use]
+pub fn pkcs8_der() -> Vec<u8> {
+    let parsed = std::str::from_utf8(KEY_PKCS8_PEM)
+        .ok()
+        .and_then(|pem| rsa::pkcs8::SecretDocument::from_pem(pem).ok());
+    match parsed {
+        Some(("PRIVATE KEY", doc)) => doc.as_bytes().to_vec(),
+        _ => unreachable!("openssl-genpkey-pkcs8.pem is not PKCS#8 PEM"),
+    }
+}
 
 /// A realistic `data_exchange` request plaintext of about 300 bytes: an appointment-booking screen
 /// submitting its form, with non-ASCII text as real users type it.
