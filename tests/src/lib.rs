@@ -28,6 +28,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use flows_router::Endpoint;
+use flows_router::contract::FlowContract;
 use serde_json::{Value, json};
 use whatsapp_flows_crypto::{
     EncryptedRequest, KeySet, PendingResponse, PrivateKey, PublicKey, SIGNATURE_HEADER,
@@ -111,13 +112,16 @@ impl Fixture {
         }
     }
 
-    /// An in-process endpoint: both keys, both app secrets, the sample flow.
+    /// An in-process endpoint: both keys, both app secrets, the sample flow, and every reply checked
+    /// against the sample's Flow JSON (a reply the WhatsApp client would reject fails with 500).
     #[must_use]
     pub fn endpoint(&self) -> Endpoint {
         let keys = KeySet::new(self.current.clone()).with_previous(self.previous.clone());
         let secrets = SignatureVerifier::new(APP_SECRET).with_previous(OLD_APP_SECRET);
+        let contract = FlowContract::from_json(sample_flow::FLOW_JSON).unwrap();
         Endpoint::builder(keys, sample_flow::flow())
             .app_secrets(secrets)
+            .contract(contract)
             .build()
     }
 

@@ -36,7 +36,9 @@ use flows_router::{Context, Flow, FlowResponse, HandlerResult, Router, Screen, T
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-/// Meta's Flow JSON for this endpoint (screens `APPOINTMENT`, `DETAILS`, `SUMMARY`, `TERMS`).
+/// Meta's Flow JSON for this endpoint (screens `APPOINTMENT`, `DETAILS`, `SUMMARY`, `TERMS`), with one
+/// addition: the `time` items declare the `enabled` property that Meta's own example data (two
+/// unavailable slots) uses, so a strict schema check accepts Meta's replies.
 pub const FLOW_JSON: &str = include_str!("../flow.json");
 
 /// A flow token containing this text is rejected by [`flow()`]'s demonstration check (HTTP 427).
