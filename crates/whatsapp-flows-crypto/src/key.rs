@@ -101,7 +101,9 @@ impl PrivateKey {
     pub fn from_der(der: &[u8], passphrase: Option<&[u8]>) -> Result<Self, KeyError> {
         let rsa = if pkcs8::PrivateKeyInfoRef::from_der(der).is_ok() {
             from_pkcs8(der)?
-        } else if pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).is_ok() {
+        } else if pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).is_ok()
+            || unparsed_encryption_scheme(der).is_some()
+        {
             from_encrypted_pkcs8(der, passphrase)?
         } else if pkcs1::RsaPrivateKeyRef::from_der(der).is_ok() {
             from_pkcs1(der)?
@@ -234,9 +236,13 @@ fn from_encrypted_pkcs8(
     der: &[u8],
     passphrase: Option<&[u8]>,
 ) -> Result<rsa::PrivateKey, KeyError> {
-    let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der)
-        .map_err(|_| KeyError::Unrecognized("malformed encrypted PKCS#8"))?;
-    let passphrase = passphrase.ok_or(KeyError::PassphraseRequired)?;
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).map_err(|_| {
+        unparsed_encryption_scheme(der).map_or(
+            KeyError::Unrecognized("malformed encrypted PKCS#8"),
+            KeyError::UnsupportedEncryption,
+        )
+    })?;
+    // An unsupported scheme is reported before asking for a passphrase that could not help.
     let scheme = &info.encryption_algorithm;
     if scheme.pbes2().is_none() {
         return Err(KeyError::UnsupportedEncryption(format!(
@@ -244,6 +250,7 @@ fn from_encrypted_pkcs8(
             scheme.oid()
         )));
     }
+    let passphrase = passphrase.ok_or(KeyError::PassphraseRequired)?;
     let plain = info.decrypt(passphrase).map_err(|e| match e {
         pkcs8::Error::EncryptedPrivateKey(pkcs5::Error::UnsupportedAlgorithm { oid }) => {
             KeyError::UnsupportedEncryption(oid.to_string())
@@ -255,6 +262,30 @@ fn from_encrypted_pkcs8(
         return Err(KeyError::WrongPassphrase);
     }
     from_pkcs8(plain.as_bytes())
+}
+
+/// Names the scheme of an `EncryptedPrivateKeyInfo` (`SEQUENCE { AlgorithmIdentifier, OCTET STRING }`)
+/// whose algorithm `pkcs5` cannot even parse, such as the PKCS#12 PBEs (`1.2.840.113549.1.12.1.*`,
+/// e.g. `openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES`).
+fn unparsed_encryption_scheme(der: &[u8]) -> Option<String> {
+    use pkcs8::der::asn1::AnyRef;
+    let fields = Vec::<AnyRef<'_>>::from_der(der).ok()?;
+    let [algorithm, data] = fields.as_slice() else {
+        return None;
+    };
+    if data.header().tag() != pkcs8::der::Tag::OctetString {
+        return None;
+    }
+    let oid = algorithm
+        .decode_as::<spki::AlgorithmIdentifierRef<'_>>()
+        .ok()?
+        .oid
+        .to_string();
+    Some(if oid.starts_with("1.2.840.113549.1.12.1.") {
+        format!("PKCS#12 PBE ({oid})")
+    } else {
+        oid
+    })
 }
 
 fn from_pkcs8(der: &[u8]) -> Result<rsa::PrivateKey, KeyError> {
