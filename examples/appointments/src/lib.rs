@@ -1,0 +1,23 @@
+//! Appointment booking with seat selection over WhatsApp Flows, the project's main example.
+//!
+//! A user picks a department, location, date and time read from the business's database, chooses
+//! a free seat for that slot, leaves their details and books. PostgreSQL in production; with no
+//! `DATABASE_URL`, an embedded SQLite file in the data directory, so `cargo run -p
+//! flows-appointments` works with nothing else installed.
+//!
+//! - [`flow`]: the screen handlers of `flow.json` and the flow-token check;
+//! - [`store`]: the database, at most one round trip per call;
+//! - [`devkey`]: the development key used when no key is configured;
+//! - [`sim`]: a simulated WhatsApp user, for the tests and the load generator.
+
+#![forbid(unsafe_code)]
+
+pub mod date;
+pub mod devkey;
+pub mod duration;
+pub mod flow;
+pub mod sim;
+pub mod store;
+
+pub use flow::{App, FLOW_JSON, flow};
+pub use store::{Store, StoreOptions};

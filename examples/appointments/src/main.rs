@@ -1,0 +1,206 @@
+//! `flows-appointments`: the appointment-booking WhatsApp Flows endpoint.
+//!
+//! ```text
+//! flows-appointments [OPTIONS]                       serve POST /flow, GET /health, GET /metrics
+//! flows-appointments issue-token [--ttl DURATION]    print a fresh flow token (default 24h)
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+use flows_appointments::devkey;
+use flows_appointments::store::{Backend, Store, StoreOptions};
+use flows_appointments::{App, FLOW_JSON, date::Date, flow};
+use flows_router::config::{ServerConfig, init_tracing, shutdown_signal};
+use flows_router::contract::FlowContract;
+use flows_router::hyper::{FlowService, serve};
+use flows_router::{Endpoint, EndpointBuilder};
+use whatsapp_flows_crypto::KeySet;
+
+/// Appointment booking with seat selection over WhatsApp Flows.
+///
+/// With no DATABASE_URL it keeps its data in an SQLite file in FLOWS_DATA_DIR, and with no key
+/// configured it makes a development key there and prints how to register it with Meta.
+#[derive(Parser)]
+#[command(name = "flows-appointments", version)]
+struct Cli {
+    #[command(flatten)]
+    server: ServerConfig,
+
+    #[command(flatten)]
+    db: DbArgs,
+
+    /// Accept any flow token (demos only: anyone with the flow can book).
+    #[arg(long, env = "FLOWS_ACCEPT_ANY_TOKEN")]
+    accept_any_token: bool,
+
+    /// Check every reply against flow.json and answer 500 when one breaks it (development aid).
+    #[arg(long, env = "FLOWS_CHECK_CONTRACT")]
+    check_contract: bool,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// Where the data lives.
+#[derive(Args)]
+struct DbArgs {
+    /// PostgreSQL URL (postgres://user:password@host/db); unset: SQLite in the data directory.
+    #[arg(
+        long = "database-url",
+        env = "DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+
+    /// Directory for the embedded database and the development key.
+    #[arg(
+        long = "data-dir",
+        env = "FLOWS_DATA_DIR",
+        default_value = "./flows-data",
+        global = true
+    )]
+    data_dir: PathBuf,
+
+    /// Do not add the demo clinic to an empty database.
+    #[arg(long = "no-seed", env = "FLOWS_NO_SEED", global = true)]
+    no_seed: bool,
+
+    /// Database connections in the pool.
+    #[arg(
+        long = "db-max-connections",
+        env = "FLOWS_DB_MAX_CONNECTIONS",
+        default_value_t = 16,
+        global = true
+    )]
+    db_max_connections: u32,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Print a fresh flow token, stored in the database, to send with the flow message.
+    IssueToken {
+        /// How long the token stays valid: 30m, 24h, 7d.
+        #[arg(long, default_value = "24h", value_parser = flows_appointments::duration::parse)]
+        ttl: Duration,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => return fail(&format!("cannot start the async runtime: {error}")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => fail(&message),
+    }
+}
+
+#[allow(clippy::print_stderr)] // the one-line start-up error, whatever the log filter
+fn fail(message: &str) -> ExitCode {
+    eprintln!("flows-appointments: {message}");
+    ExitCode::FAILURE
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let mut options = StoreOptions::new(cli.db.database_url.clone(), &cli.db.data_dir);
+    options.max_connections = cli.db.db_max_connections;
+    let store = Store::open(&options).await.map_err(|e| format!("{e}"))?;
+    tracing::info!(database = store.description(), "database ready");
+    if !cli.db.no_seed
+        && store
+            .seed_if_empty(Date::today())
+            .await
+            .map_err(|e| e.to_string())?
+    {
+        tracing::info!("empty database: added the demo clinic (use --no-seed to skip)");
+    }
+
+    if let Some(Command::IssueToken { ttl }) = cli.command {
+        let (token, expires) = store.issue_token(ttl).await.map_err(|e| e.to_string())?;
+        print_token(&token, expires);
+        store.close().await;
+        return Ok(());
+    }
+
+    if cli.accept_any_token {
+        tracing::warn!(
+            "FLOWS_ACCEPT_ANY_TOKEN is on: flow tokens are NOT checked and anyone who has the flow can \
+             book; issue tokens with `flows-appointments issue-token` and turn it off in production"
+        );
+    }
+    let flow = flow(App::new(store.clone(), cli.accept_any_token));
+    let mut builder = endpoint_builder(&cli, &store, flow)?;
+    if cli.check_contract {
+        let contract = FlowContract::from_json(FLOW_JSON).map_err(|e| e.to_string())?;
+        builder = builder.contract(contract);
+        tracing::info!("replies are checked against flow.json (FLOWS_CHECK_CONTRACT)");
+    }
+    let endpoint = builder.build();
+
+    let listener = tokio::net::TcpListener::bind(cli.server.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", cli.server.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!("listening on http://{addr}/flow");
+    serve(listener, FlowService::new(endpoint), shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    store.close().await;
+    Ok(())
+}
+
+/// The configured keys, or (embedded database only) the development key.
+fn endpoint_builder(
+    cli: &Cli,
+    store: &Store,
+    flow: flows_router::Flow,
+) -> Result<EndpointBuilder, String> {
+    if cli.server.has_key() || store.backend() == Backend::Postgres {
+        // With PostgreSQL this is a real deployment: a missing key is an error, not a dev key.
+        return cli.server.endpoint_builder(flow).map_err(|e| e.to_string());
+    }
+    let dev = devkey::load_or_create(&cli.db.data_dir).map_err(|e| e.to_string())?;
+    tracing::warn!(
+        path = %dev.path.display(),
+        fingerprint = %dev.key.fingerprint(),
+        "no private key configured: using the development key (set FLOWS_PRIVATE_KEY_FILE in production)"
+    );
+    print_dev_key(&dev);
+    let mut builder =
+        Endpoint::builder(KeySet::new(dev.key), flow).max_body_size(cli.server.max_body_size);
+    if let Some(verifier) = cli.server.signature_verifier() {
+        builder = builder.app_secrets(verifier);
+    }
+    Ok(builder)
+}
+
+#[allow(clippy::print_stdout)] // the token is the command's output
+fn print_token(token: &str, expires: i64) {
+    println!("{token}");
+    tracing::info!(expires_at_unix = expires, "flow token issued");
+}
+
+#[allow(clippy::print_stdout)] // what the user needs to do next, whatever the log filter
+fn print_dev_key(dev: &devkey::DevKey) {
+    let state = if dev.created { "created" } else { "reused" };
+    println!(
+        "No private key configured: using the development key {} ({state}).\n\
+         Its public key ({}):\n\n{}\n\
+         Register it with Meta for your WhatsApp Business phone number:\n\n  \
+         WHATSAPP_ACCESS_TOKEN=<token> flows register --phone-number-id <PHONE_NUMBER_ID> {}\n",
+        dev.path.display(),
+        dev.public_path.display(),
+        dev.key.public_key().to_pem().trim_end(),
+        dev.path.display(),
+    );
+}

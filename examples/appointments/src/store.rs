@@ -1,0 +1,860 @@
+//! Storage: PostgreSQL (production) or an embedded SQLite file (zero set-up), one set of queries.
+//!
+//! Every method is **one database round trip** (one statement, or on SQLite one in-process batch),
+//! bounded by a timeout, and counted ([`Store::query_count`]). With the flow-token check that makes
+//! at most two per request:
+//!
+//! | request | queries |
+//! |---|---|
+//! | any (token check, unless `FLOWS_ACCEPT_ANY_TOKEN`) | [`Store::check_token`] |
+//! | INIT, APPOINTMENT, SEATS, DETAILS, BACK from SEATS | [`Store::catalog`]: every list the screen shows, with availability, in one `UNION ALL` |
+//! | SUMMARY | [`Store::book`]: the booking `INSERT ... ON CONFLICT DO NOTHING`, and on conflict the fresh free seats |
+//!
+//! Races are decided by the database: `bookings` has `UNIQUE (slot_id, seat_id)` and the insert is
+//! one atomic statement; a trigger marks the flow token used in the same transaction.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::str::FromStr as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use sqlx::Row as _;
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::date::{Date, unix_now};
+
+/// How long one database call may take, connection included: requests fail with HTTP 500 well
+/// within a second when the database is away, never near Meta's 10 s timeout.
+pub const DEFAULT_DB_TIMEOUT: Duration = Duration::from_millis(800);
+
+/// The SQLite file inside the data directory.
+pub const SQLITE_FILE: &str = "appointments.sqlite3";
+
+const PG_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "schema",
+    include_str!("../migrations/postgres/0001_schema.sql"),
+)];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "schema",
+    include_str!("../migrations/sqlite/0001_schema.sql"),
+)];
+
+/// Why a database call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database answered with an error, or could not be reached.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The call did not finish within the timeout.
+    #[error("database did not answer within {0:?}")]
+    Timeout(Duration),
+    /// A recent call failed and the flow-token check of this request could not reach the database.
+    #[error("database unavailable")]
+    Unavailable,
+    /// Migrations could not be applied.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The system random number generator failed.
+    #[error("system random number generator failed")]
+    Random,
+    /// The data directory could not be created.
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// Where the data lives and how long to wait for it.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// `postgres://...` (or `sqlite:...`); `None` for the embedded SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// Directory for the embedded SQLite file (and the development key).
+    pub data_dir: PathBuf,
+    /// Pool size.
+    pub max_connections: u32,
+    /// Per-call timeout (connection acquisition included); also PostgreSQL's `statement_timeout`.
+    pub timeout: Duration,
+}
+
+impl StoreOptions {
+    /// Options for this URL (or the embedded default) with the default pool size and timeout.
+    #[must_use]
+    pub fn new(database_url: Option<String>, data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            database_url,
+            data_dir: data_dir.into(),
+            max_connections: 16,
+            timeout: DEFAULT_DB_TIMEOUT,
+        }
+    }
+}
+
+/// Which database a [`Store`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL.
+    Postgres,
+    /// SQLite (embedded).
+    Sqlite,
+}
+
+enum Pool {
+    Pg(PgPool),
+    Sqlite(SqlitePool),
+}
+
+/// The appointment database. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    timeout: Duration,
+    queries: AtomicU64,
+    failing: AtomicBool,
+    description: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("database", &self.inner.description)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool: the same query text serves both backends.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.inner.pool {
+            Pool::Pg($pool) => $body,
+            Pool::Sqlite($pool) => $body,
+        }
+    };
+}
+
+/// A flow token's state, as [`Store::check_token`] finds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenState {
+    /// Issued, not expired, not used.
+    Valid,
+    /// Never issued.
+    Unknown,
+    /// Past its expiry.
+    Expired,
+    /// Already used for a completed booking.
+    Used,
+}
+
+/// One option of a list: `{id, title}`, with the free seats for times.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Item {
+    /// The option's id (what the phone sends back).
+    pub id: String,
+    /// What the user sees.
+    pub title: String,
+    /// Free seats (times); 1 for the other kinds.
+    pub free: i64,
+}
+
+/// Every list the flow's screens show for a choice so far, read in one query.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Catalog {
+    /// All departments.
+    pub departments: Vec<Item>,
+    /// Locations with upcoming slots for the chosen department.
+    pub locations: Vec<Item>,
+    /// Upcoming days with slots for the chosen department and location.
+    pub dates: Vec<Item>,
+    /// Times on the chosen day, with their free seats.
+    pub times: Vec<Item>,
+    /// Free seats of the chosen time.
+    pub seats: Vec<Item>,
+}
+
+impl Catalog {
+    fn push(&mut self, kind: &str, item: Item) {
+        let list = match kind {
+            "department" => &mut self.departments,
+            "location" => &mut self.locations,
+            "date" => &mut self.dates,
+            "time" => &mut self.times,
+            "seat" => &mut self.seats,
+            _ => return,
+        };
+        list.push(item);
+    }
+}
+
+/// The choices that identify a slot and seat.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Choice {
+    /// Department id.
+    pub department: String,
+    /// Location id.
+    pub location: String,
+    /// ISO date.
+    pub date: String,
+    /// `HH:MM`.
+    pub time: String,
+}
+
+/// A booking request.
+#[derive(Clone, Debug)]
+pub struct NewBooking<'a> {
+    /// The slot.
+    pub choice: &'a Choice,
+    /// The seat id.
+    pub seat: &'a str,
+    /// The flow token, if the client sent one.
+    pub flow_token: Option<&'a str>,
+    /// Name.
+    pub name: &'a str,
+    /// Email.
+    pub email: &'a str,
+    /// Phone.
+    pub phone: &'a str,
+    /// Free text.
+    pub more_details: &'a str,
+    /// Book even if the token is not an issued, unused one (`FLOWS_ACCEPT_ANY_TOKEN`).
+    pub any_token: bool,
+}
+
+/// What [`Store::book`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BookingOutcome {
+    /// Booked: the booking id.
+    Booked(String),
+    /// The seat is taken (or gone, or the token was used meanwhile): the slot's remaining free seats,
+    /// and the department and location titles for the slot line.
+    Taken {
+        /// Free seats now.
+        seats: Vec<Item>,
+        /// Department title.
+        department: Option<String>,
+        /// Location title.
+        location: Option<String>,
+    },
+}
+
+/// Demo or test data to add: departments, locations, and slots with their seats.
+#[derive(Clone, Debug, Default)]
+pub struct SeedData {
+    /// `(id, title)`.
+    pub departments: Vec<(String, String)>,
+    /// `(id, title)`.
+    pub locations: Vec<(String, String)>,
+    /// Slots.
+    pub slots: Vec<SeedSlot>,
+    /// Seats booked in advance (demo: some times show as full): `(slot index, seat id)`.
+    pub booked: Vec<(usize, String)>,
+}
+
+/// One slot to add.
+#[derive(Clone, Debug)]
+pub struct SeedSlot {
+    /// Department id.
+    pub department: String,
+    /// Location id.
+    pub location: String,
+    /// ISO date.
+    pub date: String,
+    /// `HH:MM`.
+    pub time: String,
+    /// `(id, title)` of each seat.
+    pub seats: Vec<(String, String)>,
+}
+
+impl SeedSlot {
+    fn id(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.department, self.location, self.date, self.time
+        )
+    }
+}
+
+impl SeedData {
+    /// The demo clinic: four departments over three cities, slots on the next seven days (Sundays
+    /// closed) at four times, six seats each; the first day's last time is already fully booked.
+    #[must_use]
+    pub fn demo(today: Date) -> Self {
+        let departments = [
+            ("cardiology", "Cardiology"),
+            ("dermatology", "Dermatology"),
+            ("physiotherapy", "Physiotherapy"),
+            ("dentistry", "Dentistry"),
+        ];
+        let locations = [
+            ("lisbon-centre", "Lisbon Centre"),
+            ("porto-baixa", "Porto Baixa"),
+            ("coimbra", "Coimbra"),
+        ];
+        let times = ["09:00", "10:30", "14:00", "15:30"];
+        let seats: Vec<(String, String)> = ["A1", "A2", "A3", "B1", "B2", "B3"]
+            .iter()
+            .map(|s| ((*s).to_owned(), format!("Seat {s}")))
+            .collect();
+        let mut data = Self {
+            departments: pairs(&departments),
+            locations: pairs(&locations),
+            ..Self::default()
+        };
+        let mut first_day = None;
+        for offset in 1..=7 {
+            let day = today.plus_days(offset);
+            if day.weekday() == 6 {
+                continue;
+            }
+            let first = *first_day.get_or_insert(day);
+            for (d, (department, _)) in departments.iter().enumerate() {
+                for (l, (location, _)) in locations.iter().enumerate() {
+                    if (d + l) % 3 == 2 {
+                        continue; // each department at two of the three cities
+                    }
+                    for time in times {
+                        if first == day && time == "15:30" {
+                            for (seat, _) in &seats {
+                                data.booked.push((data.slots.len(), seat.clone()));
+                            }
+                        }
+                        data.slots.push(SeedSlot {
+                            department: (*department).to_owned(),
+                            location: (*location).to_owned(),
+                            date: day.to_string(),
+                            time: time.to_owned(),
+                            seats: seats.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        data
+    }
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(id, title)| ((*id).to_owned(), (*title).to_owned()))
+        .collect()
+}
+
+#[derive(Debug)]
+struct Embedded(&'static [(i64, &'static str, &'static str)]);
+
+impl MigrationSource<'static> for Embedded {
+    fn resolve(
+        self,
+    ) -> futures_core_compat::BoxFuture<'static, Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .iter()
+                .map(|(version, description, sql)| {
+                    Migration::new(
+                        *version,
+                        Cow::Borrowed(*description),
+                        MigrationType::Simple,
+                        Cow::Borrowed(*sql),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// The boxed-future type `MigrationSource` expects, spelled without another dependency.
+mod futures_core_compat {
+    pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+}
+
+const TOKEN_CHECK: &str = "SELECT expires_at, used_at FROM flow_tokens WHERE token = $1";
+
+const ISSUE_TOKEN: &str =
+    "INSERT INTO flow_tokens (token, created_at, expires_at) VALUES ($1, $2, $3)";
+
+/// Every list for the choices so far: `$1` department, `$2` location, `$3` date, `$4` time,
+/// `$5` today. Rows: `(kind, id, title, free, position)`.
+const CATALOG: &str = "
+SELECT 'department' AS kind, d.id AS id, d.title AS title, CAST(1 AS BIGINT) AS free, d.position AS position
+  FROM departments d
+UNION ALL
+SELECT 'location', l.id, l.title, CAST(1 AS BIGINT), l.position
+  FROM locations l
+ WHERE EXISTS (SELECT 1 FROM slots s WHERE s.location_id = l.id AND s.department_id = $1 AND s.day >= $5)
+UNION ALL
+SELECT 'date', s.day, s.day, CAST(1 AS BIGINT), CAST(0 AS BIGINT)
+  FROM slots s
+ WHERE s.department_id = $1 AND s.location_id = $2 AND s.day >= $5
+ GROUP BY s.day
+UNION ALL
+SELECT 'time', s.start_time, s.start_time,
+       (SELECT COUNT(*) FROM seats st
+         WHERE st.slot_id = s.id
+           AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.slot_id = st.slot_id AND b.seat_id = st.id)),
+       CAST(0 AS BIGINT)
+  FROM slots s
+ WHERE s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.day >= $5
+UNION ALL
+SELECT 'seat', st.id, st.title, CAST(1 AS BIGINT), st.position
+  FROM slots s JOIN seats st ON st.slot_id = s.id
+ WHERE s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.start_time = $4 AND s.day >= $5
+   AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.slot_id = st.slot_id AND b.seat_id = st.id)
+ORDER BY 1, 5, 3";
+
+/// The booking insert's shared part: `$1`-`$4` the slot, `$5` seat, `$6` booking id, `$7` token,
+/// `$8`-`$11` name, email, phone, details, `$12` now, `$13` accept any token.
+const BOOK_INSERT: &str = "
+INSERT INTO bookings (booking_id, flow_token, slot_id, seat_id, name, email, phone, more_details, created_at)
+SELECT $6, $7, st.slot_id, st.id, $8, $9, $10, $11, $12
+  FROM slots s JOIN seats st ON st.slot_id = s.id
+ WHERE s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.start_time = $4 AND st.id = $5
+   AND ($13 OR EXISTS (SELECT 1 FROM flow_tokens t
+                        WHERE t.token = $7 AND t.used_at IS NULL AND t.expires_at > $12))
+ON CONFLICT DO NOTHING
+RETURNING 'booked' AS kind, booking_id AS id, '' AS title, CAST(1 AS BIGINT) AS free, CAST(0 AS BIGINT) AS position";
+
+/// When nothing was booked: the slot's other free seats and the titles for the slot line.
+const BOOK_FALLBACK: &str = "
+SELECT 'seat' AS kind, st.id AS id, st.title AS title, CAST(1 AS BIGINT) AS free, st.position AS position
+  FROM slots s JOIN seats st ON st.slot_id = s.id
+ WHERE NOT_BOOKED
+   AND s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.start_time = $4 AND st.id <> $5
+   AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.slot_id = st.slot_id AND b.seat_id = st.id)
+UNION ALL
+SELECT 'department', d.id, d.title, CAST(1 AS BIGINT), CAST(0 AS BIGINT) FROM departments d WHERE NOT_BOOKED AND d.id = $1
+UNION ALL
+SELECT 'location', l.id, l.title, CAST(1 AS BIGINT), CAST(0 AS BIGINT) FROM locations l WHERE NOT_BOOKED AND l.id = $2";
+
+/// PostgreSQL: one statement; the INSERT is a data-modifying CTE the fallback reads.
+fn book_sql_postgres() -> String {
+    format!(
+        "WITH booked AS ({BOOK_INSERT})\nSELECT kind, id, title, free, position FROM booked\nUNION ALL{}",
+        BOOK_FALLBACK.replace("NOT_BOOKED", "NOT EXISTS (SELECT 1 FROM booked)")
+    )
+}
+
+/// SQLite (no DML in CTEs): two statements in one in-process batch; the second sees the first.
+fn book_sql_sqlite() -> String {
+    format!(
+        "{BOOK_INSERT};\n{};",
+        BOOK_FALLBACK.replace(
+            "NOT_BOOKED",
+            "NOT EXISTS (SELECT 1 FROM bookings WHERE booking_id = $6)"
+        )
+    )
+}
+
+impl Store {
+    /// Connects (PostgreSQL) or opens the file (SQLite, creating it and the data directory), then
+    /// applies the migrations.
+    ///
+    /// # Errors
+    /// [`StoreError`] if the database cannot be reached or migrated.
+    pub async fn open(options: &StoreOptions) -> Result<Self, StoreError> {
+        let timeout = options.timeout;
+        let (pool, description) = match options.database_url.as_deref() {
+            Some(url) if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
+                let millis = timeout.as_millis().to_string();
+                let connect = PgConnectOptions::from_str(url)?
+                    .application_name("flows-appointments")
+                    .options([
+                        ("statement_timeout", millis.as_str()),
+                        ("lock_timeout", millis.as_str()),
+                        ("idle_in_transaction_session_timeout", "10000"),
+                    ]);
+                let description = format!(
+                    "PostgreSQL {}:{}/{}",
+                    connect.get_host(),
+                    connect.get_port(),
+                    connect.get_database().unwrap_or("postgres")
+                );
+                let pool = PgPoolOptions::new()
+                    .max_connections(options.max_connections.max(1))
+                    .min_connections(0)
+                    .acquire_timeout(timeout)
+                    // A ping per acquire would be a second round trip for every query; a broken
+                    // connection fails its query instead and is replaced.
+                    .test_before_acquire(false)
+                    .idle_timeout(Some(Duration::from_secs(60)))
+                    .connect_with(connect)
+                    .await?;
+                (Pool::Pg(pool), description)
+            }
+            url => {
+                let connect = match url {
+                    Some(url) => SqliteConnectOptions::from_str(url)?,
+                    None => {
+                        let dir = &options.data_dir;
+                        std::fs::create_dir_all(dir).map_err(|source| StoreError::DataDir {
+                            path: dir.clone(),
+                            source,
+                        })?;
+                        SqliteConnectOptions::new().filename(dir.join(SQLITE_FILE))
+                    }
+                };
+                let connect = connect
+                    .create_if_missing(true)
+                    .foreign_keys(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(timeout);
+                let description = format!("SQLite {}", connect.get_filename().display());
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(options.max_connections.clamp(1, 8))
+                    .min_connections(0)
+                    .acquire_timeout(timeout)
+                    .test_before_acquire(false)
+                    .connect_with(connect)
+                    .await?;
+                (Pool::Sqlite(pool), description)
+            }
+        };
+        let store = Self {
+            inner: Arc::new(Inner {
+                pool,
+                timeout,
+                queries: AtomicU64::new(0),
+                failing: AtomicBool::new(false),
+                description,
+            }),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Which database this is.
+    #[must_use]
+    pub fn backend(&self) -> Backend {
+        match self.inner.pool {
+            Pool::Pg(_) => Backend::Postgres,
+            Pool::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// `PostgreSQL host:port/db` or `SQLite path` (no credentials), for logs.
+    #[must_use]
+    pub fn description(&self) -> &str {
+        &self.inner.description
+    }
+
+    /// How many database calls (round trips) this store has made.
+    #[must_use]
+    pub fn query_count(&self) -> u64 {
+        self.inner.queries.load(Ordering::Relaxed)
+    }
+
+    /// Whether the last database call failed (cleared by the next one that succeeds).
+    #[must_use]
+    pub fn is_failing(&self) -> bool {
+        self.inner.failing.load(Ordering::Relaxed)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let source = match self.backend() {
+            Backend::Postgres => Embedded(PG_MIGRATIONS),
+            Backend::Sqlite => Embedded(SQLITE_MIGRATIONS),
+        };
+        let migrator = Migrator::new(source).await?;
+        on_pool!(self, pool => migrator.run(pool).await?);
+        Ok(())
+    }
+
+    /// One counted, time-limited database call.
+    async fn call<T>(
+        &self,
+        query: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, StoreError> {
+        self.inner.queries.fetch_add(1, Ordering::Relaxed);
+        let result = match tokio::time::timeout(self.inner.timeout, query).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(StoreError::Database(error)),
+            Err(_) => Err(StoreError::Timeout(self.inner.timeout)),
+        };
+        self.inner.failing.store(result.is_err(), Ordering::Relaxed);
+        result
+    }
+
+    /// Whether the database has no departments yet (a fresh database to seed).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        let sql = "SELECT COUNT(*) FROM departments";
+        let count: i64 =
+            on_pool!(self, pool => self.call(sqlx::query_scalar(sql).fetch_one(pool)).await?);
+        Ok(count == 0)
+    }
+
+    /// Adds departments, locations, slots and seats (existing ids are kept), in one transaction.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn add(&self, data: &SeedData) -> Result<(), StoreError> {
+        const CHUNK: usize = 400;
+        let seats: Vec<(String, &str, &str, i64)> = data
+            .slots
+            .iter()
+            .flat_map(|slot| {
+                let slot_id = slot.id();
+                slot.seats
+                    .iter()
+                    .zip(0_i64..)
+                    .map(move |((id, title), position)| {
+                        (slot_id.clone(), id.as_str(), title.as_str(), position)
+                    })
+            })
+            .collect();
+        let now = unix_now();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for (table, list) in [("departments", &data.departments), ("locations", &data.locations)] {
+                for chunk in list.chunks(CHUNK) {
+                    let mut insert = sqlx::QueryBuilder::new(format!("INSERT INTO {table} (id, title, position) "));
+                    insert.push_values(chunk.iter().zip(0_i64..), |mut row, ((id, title), position)| {
+                        row.push_bind(id).push_bind(title).push_bind(position);
+                    });
+                    insert.push(" ON CONFLICT DO NOTHING");
+                    insert.build().execute(&mut *tx).await?;
+                }
+            }
+            for chunk in data.slots.chunks(CHUNK) {
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO slots (id, department_id, location_id, day, start_time) ",
+                );
+                insert.push_values(chunk, |mut row, slot| {
+                    row.push_bind(slot.id())
+                        .push_bind(&slot.department)
+                        .push_bind(&slot.location)
+                        .push_bind(&slot.date)
+                        .push_bind(&slot.time);
+                });
+                insert.push(" ON CONFLICT DO NOTHING");
+                insert.build().execute(&mut *tx).await?;
+            }
+            for chunk in seats.chunks(CHUNK) {
+                let mut insert = sqlx::QueryBuilder::new("INSERT INTO seats (slot_id, id, title, position) ");
+                insert.push_values(chunk, |mut row, (slot, id, title, position)| {
+                    row.push_bind(slot).push_bind(*id).push_bind(*title).push_bind(*position);
+                });
+                insert.push(" ON CONFLICT DO NOTHING");
+                insert.build().execute(&mut *tx).await?;
+            }
+            for (slot, seat) in &data.booked {
+                let Some(slot) = data.slots.get(*slot) else { continue };
+                sqlx::query(
+                    "INSERT INTO bookings (booking_id, flow_token, slot_id, seat_id, name, email, phone, more_details, created_at)
+                     VALUES ($1, NULL, $2, $3, 'Demo booking', 'demo@example.com', '+000', '', $4)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(new_booking_id()?)
+                .bind(slot.id())
+                .bind(seat)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Seeds the demo clinic relative to `today` if the database has no departments yet. Returns
+    /// whether it seeded.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn seed_if_empty(&self, today: Date) -> Result<bool, StoreError> {
+        if !self.is_empty().await? {
+            return Ok(false);
+        }
+        self.add(&SeedData::demo(today)).await?;
+        Ok(true)
+    }
+
+    /// Stores a fresh random flow token valid for `ttl` and returns it with its expiry (Unix seconds).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn issue_token(&self, ttl: Duration) -> Result<(String, i64), StoreError> {
+        let token = new_token()?;
+        let now = unix_now();
+        let expires = now.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX));
+        on_pool!(self, pool => self.call(
+            sqlx::query(ISSUE_TOKEN).bind(&token).bind(now).bind(expires).execute(pool)
+        ).await.map(|_| ())?);
+        Ok((token, expires))
+    }
+
+    /// What state a flow token is in. One query.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn check_token(&self, token: &str) -> Result<TokenState, StoreError> {
+        let row: Option<(i64, Option<i64>)> = on_pool!(self, pool => self.call(
+            sqlx::query_as(TOKEN_CHECK).bind(token).fetch_optional(pool)
+        ).await?);
+        Ok(match row {
+            None => TokenState::Unknown,
+            Some((_, Some(_))) => TokenState::Used,
+            Some((expires, None)) if expires <= unix_now() => TokenState::Expired,
+            Some(_) => TokenState::Valid,
+        })
+    }
+
+    /// Every list for the choices so far (empty strings for choices not made). One query.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn catalog(&self, choice: &Choice) -> Result<Catalog, StoreError> {
+        let today = Date::today().to_string();
+        let rows = on_pool!(self, pool => {
+            let rows = self.call(
+                sqlx::query(CATALOG)
+                    .bind(&choice.department)
+                    .bind(&choice.location)
+                    .bind(&choice.date)
+                    .bind(&choice.time)
+                    .bind(&today)
+                    .fetch_all(pool),
+            ).await?;
+            rows.iter().map(|row| {
+                Ok::<_, sqlx::Error>((row.try_get::<String, _>(0)?, Item {
+                    id: row.try_get(1)?,
+                    title: row.try_get(2)?,
+                    free: row.try_get(3)?,
+                }))
+            }).collect::<Result<Vec<_>, _>>()?
+        });
+        let mut catalog = Catalog::default();
+        for (kind, item) in rows {
+            catalog.push(&kind, item);
+        }
+        Ok(catalog)
+    }
+
+    /// Books a seat atomically: one `INSERT ... ON CONFLICT DO NOTHING` (the UNIQUE constraint decides
+    /// races; a trigger marks the flow token used in the same transaction) that, when nothing was
+    /// inserted, also returns the slot's other free seats. One round trip.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn book(&self, booking: &NewBooking<'_>) -> Result<BookingOutcome, StoreError> {
+        let booking_id = new_booking_id()?;
+        let now = unix_now();
+        let sql = match self.backend() {
+            Backend::Postgres => book_sql_postgres(),
+            Backend::Sqlite => book_sql_sqlite(),
+        };
+        let rows = on_pool!(self, pool => {
+            let rows = self.call(
+                sqlx::query(&sql)
+                    .bind(&booking.choice.department)
+                    .bind(&booking.choice.location)
+                    .bind(&booking.choice.date)
+                    .bind(&booking.choice.time)
+                    .bind(booking.seat)
+                    .bind(&booking_id)
+                    .bind(booking.flow_token)
+                    .bind(booking.name)
+                    .bind(booking.email)
+                    .bind(booking.phone)
+                    .bind(booking.more_details)
+                    .bind(now)
+                    .bind(booking.any_token)
+                    .fetch_all(pool),
+            ).await?;
+            rows.iter().map(|row| {
+                Ok::<_, sqlx::Error>((row.try_get::<String, _>(0)?, row.try_get::<String, _>(1)?, row.try_get::<String, _>(2)?))
+            }).collect::<Result<Vec<_>, _>>()?
+        });
+        let mut seats = Vec::new();
+        let (mut department, mut location) = (None, None);
+        for (kind, id, title) in rows {
+            match kind.as_str() {
+                "booked" => return Ok(BookingOutcome::Booked(id)),
+                "seat" => seats.push(Item { id, title, free: 1 }),
+                "department" => department = Some(title),
+                "location" => location = Some(title),
+                _ => {}
+            }
+        }
+        Ok(BookingOutcome::Taken {
+            seats,
+            department,
+            location,
+        })
+    }
+
+    /// How many bookings there are (tests and the load report).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn booking_count(&self) -> Result<i64, StoreError> {
+        let sql = "SELECT COUNT(*) FROM bookings";
+        Ok(on_pool!(self, pool => self.call(sqlx::query_scalar(sql).fetch_one(pool)).await?))
+    }
+
+    /// The state a flow token is in after a booking: `(used_at, booking_id)` (tests).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn token_record(
+        &self,
+        token: &str,
+    ) -> Result<Option<(Option<i64>, Option<String>)>, StoreError> {
+        let sql = "SELECT used_at, booking_id FROM flow_tokens WHERE token = $1";
+        Ok(
+            on_pool!(self, pool => self.call(sqlx::query_as(sql).bind(token).fetch_optional(pool)).await?),
+        )
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await);
+    }
+}
+
+/// 32 random bytes as base64url (43 characters).
+fn new_token() -> Result<String, StoreError> {
+    use base64::Engine as _;
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|_| StoreError::Random)?;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// `BK-` and 8 characters a person can read out (no 0/O, 1/I).
+fn new_booking_id() -> Result<String, StoreError> {
+    const ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|_| StoreError::Random)?;
+    let mut id = String::from("BK-");
+    for byte in bytes {
+        let index = usize::from(byte & 31);
+        id.push(ALPHABET.get(index).map_or('X', |c| char::from(*c)));
+    }
+    Ok(id)
+}
+
+/// The embedded database file for a data directory.
+#[must_use]
+pub fn sqlite_path(data_dir: &Path) -> PathBuf {
+    data_dir.join(SQLITE_FILE)
+}

@@ -1,0 +1,419 @@
+//! The booking flow over real HTTP (in-process server, contract check on), on SQLite and PostgreSQL:
+//! a scripted walk with every reply checked, round trips counted, invalid input, flow tokens, BACK,
+//! a seat taken meanwhile.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::print_stderr,
+    clippy::indexing_slicing
+)] // test helpers
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Db, assert_contract, contract, databases, open_store, public_key, server, test_day};
+use flows_appointments::sim::{Client, Outcome, Prefer, Rng, User, ids, request};
+use serde_json::{Value, json};
+
+const LIMIT: Duration = Duration::from_secs(120);
+
+async fn for_each_db<F, Fut>(test: F)
+where
+    F: Fn(Db) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    for db in databases().await {
+        let name = db.name();
+        eprintln!("--- {name}");
+        tokio::time::timeout(LIMIT, test(db))
+            .await
+            .unwrap_or_else(|_| panic!("{name}: timed out"));
+    }
+}
+
+fn titles(data: &Value, key: &str) -> Vec<String> {
+    data[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripted_walk_fits_the_contract_in_two_round_trips_per_request() {
+    for_each_db(|db| async move {
+        let server = server(open_store(&db).await, false).await;
+        let (token, _) = server.store.issue_token(Duration::from_secs(600)).await.unwrap();
+        let mut client = Client::new(server.addr, public_key());
+        let mut user = User::new(&mut client, token.clone(), Rng::new(1));
+        let store = server.store.clone();
+        let mut step = async |action: &str, screen: Option<&str>, data: Value| {
+            let before = store.query_count();
+            let answer = user.send(action, screen, data).await.unwrap();
+            let queries = store.query_count() - before;
+            assert!(queries <= 2, "{action} {screen:?}: {queries} database round trips");
+            answer
+        };
+        let day = test_day();
+
+        let init = step("INIT", None, json!({})).await;
+        assert_eq!(init.screen(), Some("APPOINTMENT"));
+        let data = init.data();
+        assert_eq!(titles(data, "department"), ["Cardiology", "Dermatology"]);
+        for list in ["location", "date", "time"] {
+            assert_eq!(data[list], json!([]), "{list}");
+        }
+        for flag in ["is_location_enabled", "is_date_enabled", "is_time_enabled"] {
+            assert_eq!(data[flag], json!(false), "{flag}");
+        }
+
+        let answer = step("data_exchange", Some("APPOINTMENT"), json!({"trigger": "department_selected", "department": "cardio"})).await;
+        assert_eq!(answer.data()["location"], json!([{"id": "lisbon", "title": "Lisbon Centre"}]));
+        assert_eq!(answer.data()["is_location_enabled"], json!(true));
+        assert_eq!(answer.data()["is_date_enabled"], json!(false));
+
+        // Without a trigger too: what is chosen so far decides.
+        let answer = step("data_exchange", Some("APPOINTMENT"), json!({"department": "cardio", "location": "lisbon"})).await;
+        assert_eq!(ids(answer.data(), "date"), std::slice::from_ref(&day));
+        assert_eq!(answer.data()["is_date_enabled"], json!(true));
+        assert_eq!(answer.data()["is_time_enabled"], json!(false));
+
+        let answer = step("data_exchange", Some("APPOINTMENT"), json!({"trigger": "date_selected", "department": "cardio", "location": "lisbon", "date": day})).await;
+        assert_eq!(answer.data()["is_time_enabled"], json!(true));
+        // 11:00 has no free seat: listed, disabled.
+        assert_eq!(
+            answer.data()["time"],
+            json!([
+                {"id": "09:00", "title": "09:00"},
+                {"id": "10:00", "title": "10:00"},
+                {"id": "11:00", "title": "11:00 (full)", "enabled": false},
+            ])
+        );
+
+        let choice = json!({"department": "cardio", "location": "lisbon", "date": day, "time": "09:00"});
+        let mut submit = choice.clone();
+        submit["trigger"] = json!("submit");
+        let seats = step("data_exchange", Some("APPOINTMENT"), submit).await;
+        assert_eq!(seats.screen(), Some("SEATS"));
+        assert_eq!(ids(seats.data(), "seats"), ["A1", "A2", "A3"]);
+        let slot = seats.data()["slot"].as_str().unwrap();
+        assert!(slot.starts_with("Cardiology, Lisbon Centre, ") && slot.ends_with(" at 09:00"), "{slot}");
+        for key in ["department", "location", "date", "time"] {
+            assert_eq!(seats.data()[key], choice[key], "{key}");
+        }
+
+        let mut data = choice.clone();
+        data["seat"] = json!("A2");
+        let details = step("data_exchange", Some("SEATS"), data.clone()).await;
+        assert_eq!(details.screen(), Some("DETAILS"));
+        assert_eq!(details.data()["seat"], json!("A2"));
+        assert_eq!(details.data()["time"], json!("09:00"));
+
+        data["name"] = json!("Ana Silva");
+        data["email"] = json!("ana@example.com");
+        data["phone"] = json!("+351 912 345 678");
+        data["more_details"] = json!("Wheelchair access, please");
+        let summary = step("data_exchange", Some("DETAILS"), data.clone()).await;
+        assert_eq!(summary.screen(), Some("SUMMARY"));
+        let appointment = summary.data()["appointment"].as_str().unwrap();
+        assert!(appointment.starts_with("Cardiology at Lisbon Centre\n"), "{appointment}");
+        assert!(appointment.ends_with("at 09:00, seat A2"), "{appointment}");
+        let details = summary.data()["details"].as_str().unwrap();
+        assert!(details.contains("Email: ana@example.com") && details.contains("Wheelchair"), "{details}");
+        for key in ["department", "location", "date", "time", "seat", "name", "email", "phone", "more_details"] {
+            assert_eq!(summary.data()[key], data[key], "{key}");
+        }
+
+        let done = step("data_exchange", Some("SUMMARY"), data.clone()).await;
+        assert_eq!(done.screen(), Some("SUCCESS"));
+        let params = &done.data()["extension_message_response"]["params"];
+        assert_eq!(params["flow_token"], json!(token));
+        let booking_id = params["booking_id"].as_str().unwrap().to_owned();
+        assert!(booking_id.starts_with("BK-"));
+
+        assert_contract(&contract(), &user.steps);
+        // The token is used, in the same transaction as the booking.
+        let record = server.store.token_record(&token).await.unwrap().unwrap();
+        assert!(record.0.is_some());
+        assert_eq!(record.1.as_deref(), Some(booking_id.as_str()));
+
+        // The seat is gone for everyone else.
+        let (other, _) = server.store.issue_token(Duration::from_secs(600)).await.unwrap();
+        let mut client = Client::new(server.addr, public_key());
+        let mut user = User::new(&mut client, other, Rng::new(2));
+        let mut submit = choice.clone();
+        submit["trigger"] = json!("submit");
+        let seats = user.send("data_exchange", Some("APPOINTMENT"), submit).await.unwrap();
+        assert_eq!(ids(seats.data(), "seats"), ["A1", "A3"]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_walks_book_and_fit_the_contract() {
+    for_each_db(|db| async move {
+        let server = server(open_store(&db).await, false).await;
+        let mut client = Client::new(server.addr, public_key());
+        for seed in 0..4 {
+            let (token, _) = server
+                .store
+                .issue_token(Duration::from_secs(600))
+                .await
+                .unwrap();
+            let mut user = User::new(&mut client, token, Rng::new(seed));
+            let outcome = user.walk(&Prefer::default()).await.unwrap();
+            assert!(matches!(outcome, Outcome::Booked(_)), "{outcome:?}");
+            assert_contract(&contract(), &user.steps);
+        }
+        assert_eq!(server.store.booking_count().await.unwrap(), 1 + 4);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_input_is_answered_on_the_same_screen() {
+    for_each_db(|db| async move {
+        let server = server(open_store(&db).await, false).await;
+        let (token, _) = server.store.issue_token(Duration::from_secs(600)).await.unwrap();
+        let mut client = Client::new(server.addr, public_key());
+        let mut user = User::new(&mut client, token, Rng::new(3));
+        let day = test_day();
+        let cases = [
+            ("APPOINTMENT", json!({"department": "nope"}), "department"),
+            ("APPOINTMENT", json!({"department": 5}), "lists"),
+            ("APPOINTMENT", json!({"department": "cardio", "location": "mars"}), "location"),
+            ("APPOINTMENT", json!({"department": "cardio", "location": "lisbon", "date": "2001-01-01"}), "date"),
+            ("APPOINTMENT", json!({"trigger": "submit", "department": "cardio", "location": "lisbon", "date": day, "time": "03:00"}), "time"),
+            ("APPOINTMENT", json!({"trigger": "submit", "department": "cardio", "location": "lisbon", "date": day, "time": "11:00"}), "fully booked"),
+            ("APPOINTMENT", json!({"trigger": "submit", "department": "cardio"}), "department, location"),
+            ("SEATS", json!({"department": "cardio", "location": "lisbon", "date": day, "time": "09:00", "seat": "Z9"}), "Z9"),
+            ("SEATS", json!({"department": "cardio", "location": "lisbon", "date": day, "time": "09:00"}), "seat"),
+            ("SEATS", json!({"department": "cardio", "location": "lisbon", "date": day, "time": "09:00", "seat": ["A1"]}), "seat"),
+            ("DETAILS", json!({"department": "cardio", "location": "lisbon", "date": day, "time": "09:00", "seat": "A1",
+                "name": "Ana", "email": "ana-at-example.com", "phone": "+351 912 345 678"}), "email"),
+            ("DETAILS", json!({"department": "cardio", "location": "lisbon", "date": day, "time": "09:00", "seat": "A1",
+                "name": "Ana", "email": "ana@example.com", "phone": "12"}), "phone"),
+            ("DETAILS", json!({"department": "cardio", "location": "lisbon", "date": day, "time": "09:00", "seat": "A1",
+                "name": "", "email": "ana@example.com", "phone": "+351 912 345 678"}), "name"),
+            ("SUMMARY", json!({"department": "cardio", "location": "lisbon", "date": day, "time": "09:00", "seat": "A1",
+                "name": "Ana", "email": "bad", "phone": "+351 912 345 678"}), "details"),
+        ];
+        for (screen, data, hint) in cases {
+            let answer = user.send("data_exchange", Some(screen), data.clone()).await.unwrap();
+            assert_eq!(answer.status, 200);
+            assert_eq!(answer.screen(), Some(screen), "{data}");
+            let message = answer.data()["error_message"].as_str().unwrap_or_else(|| panic!("no error_message for {data}"));
+            assert!(message.contains(hint), "{data}: {message}");
+        }
+        assert_contract(&contract(), &user.steps);
+        assert_eq!(server.store.booking_count().await.unwrap(), 1);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flow_tokens_are_checked() {
+    for_each_db(|db| async move {
+        let server = server(open_store(&db).await, false).await;
+        let mut client = Client::new(server.addr, public_key());
+        let init = |token: Option<&str>| request("INIT", None, json!({}), token);
+
+        // Unknown, missing.
+        for token in [Some("made-up"), None] {
+            let answer = client.send(&init(token)).await.unwrap();
+            assert_eq!(answer.status, 427);
+            let message = answer.reply.unwrap()["error_msg"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert!(message.contains("link"), "{message}");
+        }
+        // Pings and error notifications need no token.
+        assert_eq!(
+            client
+                .send(&json!({"version": "3.0", "action": "ping"}))
+                .await
+                .unwrap()
+                .status,
+            200
+        );
+
+        // Expired.
+        let (expiring, _) = server
+            .store
+            .issue_token(Duration::from_secs(2))
+            .await
+            .unwrap();
+        assert_eq!(
+            client.send(&init(Some(&expiring))).await.unwrap().status,
+            200
+        );
+        tokio::time::sleep(Duration::from_millis(3100)).await;
+        let answer = client.send(&init(Some(&expiring))).await.unwrap();
+        assert_eq!(answer.status, 427);
+        assert!(
+            answer.reply.unwrap()["error_msg"]
+                .as_str()
+                .unwrap()
+                .contains("expired")
+        );
+
+        // Used: a completed booking's token is replayed.
+        let (token, _) = server
+            .store
+            .issue_token(Duration::from_secs(600))
+            .await
+            .unwrap();
+        let mut user = User::new(&mut client, token.clone(), Rng::new(4));
+        let prefer = Prefer {
+            time: Some("09:00".into()),
+            department: Some("cardio".into()),
+            ..Prefer::default()
+        };
+        assert!(matches!(
+            user.walk(&prefer).await.unwrap(),
+            Outcome::Booked(_)
+        ));
+        let summary = user
+            .steps
+            .iter()
+            .rev()
+            .find(|s| s.request["screen"] == "SUMMARY")
+            .unwrap()
+            .request
+            .clone();
+        for replay in [init(Some(&token)), summary] {
+            let answer = client.send(&replay).await.unwrap();
+            assert_eq!(answer.status, 427, "{replay}");
+            assert!(
+                answer.reply.unwrap()["error_msg"]
+                    .as_str()
+                    .unwrap()
+                    .contains("already complete")
+            );
+        }
+        assert_eq!(server.store.booking_count().await.unwrap(), 2);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn any_token_is_accepted_when_the_check_is_off() {
+    for_each_db(|db| async move {
+        let server = server(open_store(&db).await, true).await;
+        let mut client = Client::new(server.addr, public_key());
+        let mut user = User::new(&mut client, "demo-token", Rng::new(5));
+        assert!(matches!(
+            user.walk(&Prefer::default()).await.unwrap(),
+            Outcome::Booked(_)
+        ));
+        assert_contract(&contract(), &user.steps);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_from_seats_rereads_availability_and_a_taken_seat_returns_to_seats() {
+    for_each_db(|db| async move {
+        let server = server(open_store(&db).await, false).await;
+        let day = test_day();
+        let choice =
+            json!({"department": "cardio", "location": "lisbon", "date": day, "time": "10:00"});
+        let (token, _) = server
+            .store
+            .issue_token(Duration::from_secs(600))
+            .await
+            .unwrap();
+        let mut client = Client::new(server.addr, public_key());
+        let mut alice = User::new(&mut client, token, Rng::new(6));
+        let mut submit = choice.clone();
+        submit["trigger"] = json!("submit");
+        let seats = alice
+            .send("data_exchange", Some("APPOINTMENT"), submit)
+            .await
+            .unwrap();
+        assert_eq!(ids(seats.data(), "seats"), ["S1"]);
+        let mut data = choice.clone();
+        data["seat"] = json!("S1");
+        data["name"] = json!("Alice");
+        data["email"] = json!("alice@example.com");
+        data["phone"] = json!("+351 912 000 001");
+        data["more_details"] = json!("");
+        assert_eq!(
+            alice
+                .send("data_exchange", Some("DETAILS"), data.clone())
+                .await
+                .unwrap()
+                .screen(),
+            Some("SUMMARY")
+        );
+
+        // Bob books S1 first.
+        let (bob_token, _) = server
+            .store
+            .issue_token(Duration::from_secs(600))
+            .await
+            .unwrap();
+        let mut bob_client = Client::new(server.addr, public_key());
+        let mut bob = User::new(&mut bob_client, bob_token, Rng::new(7));
+        let mut bob_data = data.clone();
+        bob_data["name"] = json!("Bob");
+        let done = bob
+            .send("data_exchange", Some("SUMMARY"), bob_data)
+            .await
+            .unwrap();
+        assert_eq!(done.screen(), Some("SUCCESS"));
+
+        // Alice's booking: back to SEATS with a message and the (now empty) free seats.
+        let taken = alice
+            .send("data_exchange", Some("SUMMARY"), data)
+            .await
+            .unwrap();
+        assert_eq!(taken.screen(), Some("SEATS"));
+        assert!(
+            taken.data()["error_message"]
+                .as_str()
+                .unwrap()
+                .contains("fully booked")
+        );
+        assert_eq!(taken.data()["seats"], json!([]));
+        assert!(
+            taken.data()["slot"]
+                .as_str()
+                .unwrap()
+                .starts_with("Cardiology, Lisbon Centre")
+        );
+
+        // BACK from SEATS: APPOINTMENT with the lists for her choice, 10:00 now disabled.
+        let back = alice.send("BACK", Some("SEATS"), json!({})).await.unwrap();
+        assert_eq!(back.screen(), Some("APPOINTMENT"));
+        assert_eq!(back.data()["is_time_enabled"], json!(true));
+        assert_eq!(ids(back.data(), "time"), ["09:00"]);
+        assert!(
+            back.data()["time"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["id"] == "10:00" && t["enabled"] == false)
+        );
+
+        // BACK with no remembered choice: the first screen, fresh.
+        let (fresh, _) = server
+            .store
+            .issue_token(Duration::from_secs(600))
+            .await
+            .unwrap();
+        let mut carol_client = Client::new(server.addr, public_key());
+        let mut carol = User::new(&mut carol_client, fresh, Rng::new(8));
+        let back = carol.send("BACK", Some("SEATS"), json!({})).await.unwrap();
+        assert_eq!(back.screen(), Some("APPOINTMENT"));
+        assert_eq!(back.data()["is_location_enabled"], json!(false));
+
+        assert_contract(&contract(), &alice.steps);
+        assert_contract(&contract(), &bob.steps);
+        assert_contract(&contract(), &carol.steps);
+    })
+    .await;
+}

@@ -1,0 +1,85 @@
+//! 50 users race for the last seat: the database's UNIQUE constraint lets exactly one book it; the
+//! other 49 are sent back to SEATS with an error message. On SQLite and PostgreSQL.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::print_stderr,
+    clippy::indexing_slicing
+)] // test helpers
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{assert_contract, contract, databases, open_store, public_key, server, test_day};
+use flows_appointments::sim::{Client, Rng, User};
+use serde_json::json;
+use tokio::sync::Barrier;
+
+const USERS: usize = 50;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_users_race_for_one_seat() {
+    for db in databases().await {
+        eprintln!("--- {}", db.name());
+        let server = server(open_store(&db).await, false).await;
+        let barrier = Arc::new(Barrier::new(USERS));
+        let mut tasks = Vec::new();
+        for n in 0..USERS {
+            let (token, _) = server
+                .store
+                .issue_token(Duration::from_secs(600))
+                .await
+                .unwrap();
+            let (addr, barrier) = (server.addr, barrier.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut client = Client::new(addr, public_key());
+                let mut user = User::new(&mut client, token, Rng::new(n as u64));
+                let mut data = json!({"department": "cardio", "location": "lisbon", "date": test_day(), "time": "10:00"});
+                let mut submit = data.clone();
+                submit["trigger"] = json!("submit");
+                let seats = user.send("data_exchange", Some("APPOINTMENT"), submit).await.unwrap();
+                assert_eq!(seats.screen(), Some("SEATS"));
+                data["seat"] = json!("S1");
+                let details = user.send("data_exchange", Some("SEATS"), data.clone()).await.unwrap();
+                assert_eq!(details.screen(), Some("DETAILS"));
+                data["name"] = json!(format!("User {n}"));
+                data["email"] = json!(format!("user{n}@example.com"));
+                data["phone"] = json!("+351 912 345 678");
+                data["more_details"] = json!("");
+                let summary = user.send("data_exchange", Some("DETAILS"), data.clone()).await.unwrap();
+                assert_eq!(summary.screen(), Some("SUMMARY"));
+                barrier.wait().await;
+                let done = user.send("data_exchange", Some("SUMMARY"), data).await.unwrap();
+                assert_contract(&contract(), &user.steps);
+                done
+            }));
+        }
+        let mut booked = 0;
+        let mut sent_back = 0;
+        for task in tasks {
+            let done = tokio::time::timeout(Duration::from_secs(120), task)
+                .await
+                .unwrap()
+                .unwrap();
+            match done.screen() {
+                Some("SUCCESS") => booked += 1,
+                Some("SEATS") => {
+                    assert!(
+                        done.data()["error_message"]
+                            .as_str()
+                            .unwrap()
+                            .contains("fully booked")
+                    );
+                    assert_eq!(done.data()["seats"], json!([]));
+                    sent_back += 1;
+                }
+                other => panic!("unexpected reply {other:?}"),
+            }
+        }
+        assert_eq!((booked, sent_back), (1, USERS - 1), "{}", db.name());
+        // The slot's one seat, plus the booking the test data starts with.
+        assert_eq!(server.store.booking_count().await.unwrap(), 2);
+    }
+}
