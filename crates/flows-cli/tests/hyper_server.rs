@@ -3,7 +3,7 @@
 //!
 //! The server binary is looked for next to this test's executable (`target/<profile>/`), where
 //! `cargo test --workspace` puts it before any test runs; if it is missing it is built with
-//! `$CARGO build -p flows-hyper-server`.
+//! `$CARGO build -p flows-hyper-server` (whose JSON messages say where the binary went).
 
 #![allow(
     clippy::unwrap_used,
@@ -14,6 +14,7 @@
 
 mod common;
 
+use std::io::{BufRead as _, BufReader};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -38,20 +39,48 @@ fn server_binary() -> PathBuf {
     if binary.exists() {
         return binary;
     }
+    build_server(
+        profile_dir
+            .file_name()
+            .is_some_and(|name| name == "release"),
+    )
+}
+
+/// `$CARGO build -p flows-hyper-server`, bounded in time; cargo's JSON messages say where the binary is.
+fn build_server(release: bool) -> PathBuf {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut build = Command::new(cargo);
     build
-        .args(["build", "-p", "flows-hyper-server"])
+        .args([
+            "build",
+            "-p",
+            "flows-hyper-server",
+            "--message-format=json-render-diagnostics",
+        ])
         .current_dir(&workspace)
-        .stdin(Stdio::null());
-    if profile_dir
-        .file_name()
-        .is_some_and(|name| name == "release")
-    {
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    if release {
         build.arg("--release");
     }
     let mut child = build.spawn().expect("run cargo build");
+    let stdout = child.stdout.take().unwrap();
+    let messages = std::thread::spawn(move || {
+        // Read every line (stopping early would break cargo's pipe), keep the binary's path.
+        let mut executable = None;
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let Ok(message) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            if message["target"]["name"] == "flows-hyper-server"
+                && let Some(path) = message["executable"].as_str()
+            {
+                executable = Some(PathBuf::from(path));
+            }
+        }
+        executable
+    });
     let deadline = Instant::now() + BUILD_LIMIT;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -65,6 +94,10 @@ fn server_binary() -> PathBuf {
         std::thread::sleep(Duration::from_millis(200));
     };
     assert!(status.success(), "cargo build -p flows-hyper-server failed");
+    let binary = messages
+        .join()
+        .unwrap()
+        .expect("cargo named no flows-hyper-server executable");
     assert!(binary.exists(), "{} was not built", binary.display());
     binary
 }
@@ -154,7 +187,6 @@ fn reply_json(stdout: &str) -> Value {
 }
 
 #[test]
-#[ignore = "needs examples/hyper-server"]
 fn send_and_load_against_flows_hyper_server() {
     let server = Server::start();
 
