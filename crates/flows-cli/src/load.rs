@@ -15,7 +15,7 @@ use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::header::{CONTENT_TYPE, HOST, HeaderName, HeaderValue, USER_AGENT};
 use hyper::{Request, Uri};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use serde_json::{Value, json};
 use tower_service::Service as _;
 use whatsapp_flows_crypto::{PendingResponse, PublicKey, Zeroizing};
@@ -119,9 +119,19 @@ pub(crate) fn run(args: &LoadArgs, passphrase_env: &str) -> Result<Exit, Failure
 fn progress(total: usize, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(u64::try_from(total).unwrap_or(u64::MAX));
     if let Ok(style) =
-        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {per_sec} eta {eta}")
+        ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {rate} eta {eta}")
     {
-        bar.set_style(style.progress_chars("=> "));
+        bar.set_style(
+            style
+                .with_key(
+                    "rate",
+                    |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                        // Whole numbers: the default `per_sec` shows four decimals.
+                        let _ = write!(w, "{:.0}/s", state.per_sec());
+                    },
+                )
+                .progress_chars("=> "),
+        );
     }
     bar.set_message(what.to_owned());
     bar
