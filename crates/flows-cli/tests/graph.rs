@@ -320,3 +320,82 @@ fn an_unreachable_graph_api_is_a_clear_network_error() {
         failed.stderr
     );
 }
+
+/// HTTPS goes through rustls with the webpki roots: a self-signed server certificate is refused with a
+/// clear message (and the token is never sent over an unverified connection).
+#[test]
+fn https_verifies_the_server_certificate() {
+    use std::process::{Command, Stdio};
+
+    let dir = common::temp_dir("tls");
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    /// Kills the TLS server however the test ends.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            self.0.kill().ok();
+            self.0.wait().ok();
+        }
+    }
+    let server = Command::new("openssl")
+        .args(["s_server", "-quiet", "-www", "-accept"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("-cert")
+        .arg(dir.join("cert.pem"))
+        .arg("-key")
+        .arg(dir.join("key.pem"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = KillOnDrop(server);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "openssl s_server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let failed = run(flows()
+        .args([
+            "key-status",
+            "--timeout",
+            "10",
+            "--phone-number-id",
+            PHONE,
+            "--graph-url",
+        ])
+        .arg(format!("https://127.0.0.1:{port}"))
+        .env("WHATSAPP_ACCESS_TOKEN", TOKEN));
+    drop(server);
+    let failed = failed.expect_code(1);
+    assert!(
+        failed.stderr.contains("invalid peer certificate"),
+        "{}",
+        failed.stderr
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
