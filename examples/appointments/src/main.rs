@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use flows_appointments::devkey;
 use flows_appointments::store::{Backend, Store, StoreOptions};
@@ -33,11 +34,11 @@ struct Cli {
     db: DbArgs,
 
     /// Accept any flow token (demos only: anyone with the flow can book).
-    #[arg(long, env = "FLOWS_ACCEPT_ANY_TOKEN")]
+    #[arg(long, env = "FLOWS_ACCEPT_ANY_TOKEN", value_parser = BoolishValueParser::new())]
     accept_any_token: bool,
 
     /// Check every reply against flow.json and answer 500 when one breaks it (development aid).
-    #[arg(long, env = "FLOWS_CHECK_CONTRACT")]
+    #[arg(long, env = "FLOWS_CHECK_CONTRACT", value_parser = BoolishValueParser::new())]
     check_contract: bool,
 
     #[command(subcommand)]
@@ -66,7 +67,12 @@ struct DbArgs {
     data_dir: PathBuf,
 
     /// Do not add the demo clinic to an empty database.
-    #[arg(long = "no-seed", env = "FLOWS_NO_SEED", global = true)]
+    #[arg(
+        long = "no-seed",
+        env = "FLOWS_NO_SEED",
+        global = true,
+        value_parser = BoolishValueParser::new()
+    )]
     no_seed: bool,
 
     /// Database connections in the pool.
