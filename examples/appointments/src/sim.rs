@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpStream;
-use whatsapp_flows_crypto::PublicKey;
+use whatsapp_flows_crypto::{PendingResponse, PublicKey};
 
 use crate::flow::{APPOINTMENT, DETAILS, SEATS, SUMMARY};
 
@@ -94,6 +94,19 @@ impl Client {
     pub async fn send(&mut self, request: &Value) -> Result<Answer, SimError> {
         let sent = self.key.encrypt_request_json(request)?;
         let (body, pending) = sent.into_parts();
+        self.send_encrypted(&body, pending).await
+    }
+
+    /// POSTs a request encrypted beforehand ([`PublicKey::encrypt_request_json`]) and decrypts the
+    /// answer: what a load generator does, so that its clock measures the endpoint, not the client.
+    ///
+    /// # Errors
+    /// As [`Client::send`].
+    pub async fn send_encrypted(
+        &mut self,
+        body: &str,
+        pending: PendingResponse,
+    ) -> Result<Answer, SimError> {
         let (status, raw) = tokio::time::timeout(REQUEST_TIMEOUT, self.post(body.as_bytes()))
             .await
             .map_err(|_| SimError::Timeout(REQUEST_TIMEOUT))??;
