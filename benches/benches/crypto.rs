@@ -9,6 +9,10 @@
 //! - `baseline/rsa_oaep_decrypt`: bare `rsa` 0.10 `oaep_decrypt::<Sha256>` of a 256-byte ciphertext,
 //!   the floor for the pure-Rust backend;
 //! - `baseline/aws_lc_oaep_decrypt`: bare aws-lc-rs RSA-2048 OAEP-SHA256 decryption, the floor for aws-lc.
+//!
+//! Times are wall-clock by default. With `FLOWS_BENCH_CLOCK=cpu` they are the benchmark thread's CPU time
+//! instead, which is what `openssl speed` divides by unless given `-elapsed`: `ratios.sh` uses that so
+//! its ratios do not depend on whatever else the machine is running.
 #![allow(
     missing_docs,
     clippy::expect_used,
@@ -18,13 +22,14 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
+use criterion::{BatchSize, BenchmarkId, Criterion};
 use flows_benches::{
     DATA_EXCHANGE, KEY_FORMATS, KEY_PKCS8_PEM, PASSPHRASE, key_set, pkcs8_der, reply,
 };
 use whatsapp_flows_crypto::{Backend, PrivateKey};
 
-fn key_load(c: &mut Criterion) {
+fn key_load<M: Measurement>(c: &mut Criterion<M>) {
     let pkcs8_der = pkcs8_der();
     let formats = KEY_FORMATS
         .iter()
@@ -54,7 +59,7 @@ fn key_load(c: &mut Criterion) {
     group.finish();
 }
 
-fn requests(c: &mut Criterion) {
+fn requests<M: Measurement>(c: &mut Criterion<M>) {
     let payload = DATA_EXCHANGE.as_bytes();
     assert!(
         (280..=340).contains(&payload.len()),
@@ -120,7 +125,7 @@ fn requests(c: &mut Criterion) {
     }
 }
 
-fn baselines(c: &mut Criterion) {
+fn baselines<M: Measurement>(c: &mut Criterion<M>) {
     use rsa::pkcs8::DecodePrivateKey as _;
 
     let pem = std::str::from_utf8(KEY_PKCS8_PEM).expect("PEM is text");
@@ -173,5 +178,48 @@ fn baselines(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, baselines, requests, key_load);
-criterion_main!(benches);
+/// CPU time of the calling thread (`CLOCK_THREAD_CPUTIME_ID`), shown like wall-clock durations.
+struct ThreadCpuTime;
+
+static WALL_TIME: WallTime = WallTime;
+
+impl Measurement for ThreadCpuTime {
+    type Intermediate = cpu_time::ThreadTime;
+    type Value = Duration;
+
+    fn start(&self) -> Self::Intermediate {
+        cpu_time::ThreadTime::now()
+    }
+    fn end(&self, start: Self::Intermediate) -> Self::Value {
+        start.elapsed()
+    }
+    fn add(&self, a: &Self::Value, b: &Self::Value) -> Self::Value {
+        *a + *b
+    }
+    fn zero(&self) -> Self::Value {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Self::Value) -> f64 {
+        value.as_secs_f64() * 1e9
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        WALL_TIME.formatter()
+    }
+}
+
+fn run<M: Measurement>(mut c: Criterion<M>) {
+    baselines(&mut c);
+    requests(&mut c);
+    key_load(&mut c);
+    c.final_summary();
+}
+
+fn main() {
+    if std::env::var_os("FLOWS_BENCH_CLOCK").is_some_and(|clock| clock == "cpu") {
+        run(Criterion::default()
+            .with_measurement(ThreadCpuTime)
+            .configure_from_args());
+    } else {
+        run(Criterion::default().configure_from_args());
+    }
+}
