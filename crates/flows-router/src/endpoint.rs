@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use tokio::sync::Semaphore;
 use tracing::Instrument as _;
 use whatsapp_flows_crypto::{KeySet, RequestError, ResponseContext, SignatureVerifier};
 
 use crate::metrics::Metrics;
 use crate::request::FlowRequest;
 use crate::router::{Flow, Outcome};
+use crate::rsa_pool::RsaPool;
 
 /// Default request body limit: 1 MiB (a data_exchange with 30 media references is a few KiB).
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;
@@ -109,7 +109,7 @@ struct Inner {
     plain_427: bool,
     verify_token_signature: bool,
     handler_timeout: Duration,
-    rsa_slots: Semaphore,
+    rsa: RsaPool,
     metrics: Metrics,
     #[cfg(feature = "contract")]
     contract: Option<Arc<crate::contract::FlowContract>>,
@@ -134,7 +134,7 @@ impl Endpoint {
                 plain_427: false,
                 verify_token_signature: false,
                 handler_timeout: DEFAULT_HANDLER_TIMEOUT,
-                rsa_slots: Semaphore::new(cores),
+                rsa: RsaPool::new(cores),
                 metrics: Metrics::default(),
                 #[cfg(feature = "contract")]
                 contract: None,
@@ -288,19 +288,16 @@ impl Endpoint {
         (reply, Some(action))
     }
 
-    /// Decrypts on a blocking thread (RSA takes ~1 ms of CPU), at most one per core at a time, so
-    /// the I/O threads keep serving other connections.
+    /// Decrypts on the endpoint's RSA threads (RSA takes ~1 ms of CPU; one thread per core), so the
+    /// I/O threads keep serving other connections.
     async fn decrypt(&self, body: Bytes) -> Result<whatsapp_flows_crypto::DecryptedRequest, Reply> {
-        let _slot = self
-            .inner
-            .rsa_slots
-            .acquire()
-            .await
-            .map_err(|_| Reply::text(503, "shutting down\n"))?;
         let this = self.clone();
-        let result = tokio::task::spawn_blocking(move || this.inner.keys.decrypt_request(&body))
+        let result = self
+            .inner
+            .rsa
+            .run(move || this.inner.keys.decrypt_request(&body))
             .await
-            .map_err(|_| Reply::text(500, "internal error\n"))?;
+            .ok_or_else(|| Reply::text(500, "internal error\n"))?;
         result.map_err(|error| {
             tracing::debug!(?error, "request rejected");
             match error {
@@ -414,9 +411,10 @@ impl EndpointBuilder {
         self
     }
 
-    /// How many RSA decryptions may run at once (default: the number of cores).
-    pub fn rsa_concurrency(mut self, permits: usize) -> Self {
-        self.inner.rsa_slots = Semaphore::new(permits.max(1));
+    /// How many threads run RSA decryptions, i.e. how many may run at once (default: the number of
+    /// cores).
+    pub fn rsa_concurrency(mut self, threads: usize) -> Self {
+        self.inner.rsa = RsaPool::new(threads);
         self
     }
 

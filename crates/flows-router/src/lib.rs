@@ -74,6 +74,7 @@ mod metrics;
 mod request;
 mod response;
 mod router;
+mod rsa_pool;
 
 pub use endpoint::{
     DEFAULT_HANDLER_TIMEOUT, DEFAULT_MAX_BODY, Endpoint, EndpointBuilder, Reply, RequestHeaders,
