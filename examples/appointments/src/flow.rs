@@ -141,7 +141,11 @@ impl App {
 pub fn flow(app: App) -> Flow {
     Router::new()
         .on_init(|cx: Context<App>| async move {
-            let catalog = cx.state().store()?.catalog(&Choice::default()).await?;
+            let catalog = cx
+                .state()
+                .store()?
+                .catalog(&Choice::default(), false)
+                .await?;
             Ok(appointment(&catalog, Level::None))
         })
         .flow_token_check(|cx: Context<App>| async move {
@@ -335,7 +339,7 @@ impl Screen<App> for AppointmentScreen {
             },
         };
         let app = cx.state();
-        let catalog = app.store()?.catalog(&choice).await?;
+        let catalog = app.store()?.catalog(&choice, true).await?;
         let (level, mut error) = validate(&catalog, &choice);
         if submit && error.is_none() {
             let chosen = [
@@ -406,10 +410,10 @@ impl Screen<App> for SeatsScreen {
             time: text(data.time),
         };
         let seat = text(data.seat);
-        let catalog = cx.state().store()?.catalog(&choice).await?;
+        let catalog = cx.state().store()?.catalog(&choice, false).await?;
         let seats = seats_from_catalog(&catalog, &choice);
         let (level, _) = validate(&catalog, &choice);
-        if level < Level::Date || !contains(&catalog.times, &choice.time) {
+        if level < Level::Date || catalog.seats.is_empty() {
             return Ok(seats.error_message(
                 "This time is no longer available. Please go back and choose another.",
             ));
@@ -433,7 +437,7 @@ impl Screen<App> for SeatsScreen {
                 let app = cx.state();
                 let mut choice = app.recall(cx.flow_token()).unwrap_or_default();
                 choice.time.clear();
-                let catalog = app.store()?.catalog(&choice).await?;
+                let catalog = app.store()?.catalog(&choice, true).await?;
                 let (level, _) = validate(&catalog, &choice);
                 Ok(appointment(&catalog, level))
             }
@@ -564,7 +568,7 @@ impl Screen<App> for DetailsScreen {
         if let Some(message) = check_person(&person) {
             return Ok(details_screen(&choice, &seat).error_message(message));
         }
-        let catalog = cx.state().store()?.catalog(&choice).await?;
+        let catalog = cx.state().store()?.catalog(&choice, false).await?;
         let (level, _) = validate(&catalog, &choice);
         if level < Level::Date || !contains(&catalog.seats, &seat) {
             return Ok(seats_from_catalog(&catalog, &choice).error_message(format!(
@@ -671,6 +675,19 @@ impl Screen<App> for SummaryScreen {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flow_json_is_a_flow_with_the_contract_screens() {
+        let contract = flows_router::contract::FlowContract::from_json(FLOW_JSON).unwrap();
+        assert_eq!(
+            contract.screens().collect::<Vec<_>>(),
+            [APPOINTMENT, DETAILS, SEATS, SUMMARY]
+        );
+        assert_eq!(contract.entry_screens().collect::<Vec<_>>(), [APPOINTMENT]);
+        let flow: Value = serde_json::from_str(FLOW_JSON).unwrap();
+        assert_eq!(flow["version"], "7.2");
+        assert_eq!(flow["data_api_version"], "3.0");
+    }
 
     #[test]
     fn emails() {

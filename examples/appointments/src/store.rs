@@ -7,18 +7,19 @@
 //! | request | queries |
 //! |---|---|
 //! | any (token check, unless `FLOWS_ACCEPT_ANY_TOKEN`) | [`Store::check_token`] |
-//! | INIT, APPOINTMENT, SEATS, DETAILS, BACK from SEATS | [`Store::catalog`]: every list the screen shows, with availability, in one `UNION ALL` |
+//! | INIT, APPOINTMENT, SEATS, DETAILS, BACK from SEATS | [`Store::catalog`]: every list the screen shows, with availability, in one `UNION ALL` (departments, locations and dates are cached for [`STATIC_TTL`]) |
 //! | SUMMARY | [`Store::book`]: the booking `INSERT ... ON CONFLICT DO NOTHING`, and on conflict the fresh free seats |
 //!
 //! Races are decided by the database: `bookings` has `UNIQUE (slot_id, seat_id)` and the insert is
 //! one atomic statement; a trigger marks the flow token used in the same transaction.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use sqlx::Row as _;
 use sqlx::error::BoxDynError;
@@ -129,6 +130,23 @@ struct Inner {
     queries: AtomicU64,
     failing: AtomicBool,
     description: String,
+    /// Departments, locations and dates by (department, location, today): they change rarely, and
+    /// reading them on every request cost more database time than everything else together.
+    lists: Mutex<HashMap<ListKey, (Arc<StaticLists>, Instant)>>,
+}
+
+/// How long departments, locations and dates are served from memory. Times and seats (availability)
+/// are always read from the database.
+pub const STATIC_TTL: Duration = Duration::from_secs(5);
+const LIST_CACHE_CAPACITY: usize = 10_000;
+
+type ListKey = (String, String, String);
+
+#[derive(Debug)]
+struct StaticLists {
+    departments: Vec<Item>,
+    locations: Vec<Item>,
+    dates: Vec<Item>,
 }
 
 impl std::fmt::Debug for Store {
@@ -391,27 +409,28 @@ const ISSUE_TOKEN: &str =
     "INSERT INTO flow_tokens (token, created_at, expires_at) VALUES ($1, $2, $3)";
 
 /// Every list for the choices so far: `$1` department, `$2` location, `$3` date, `$4` time,
-/// `$5` today. Rows: `(kind, id, title, free, position)`.
+/// `$5` today; `$6` whether to read the departments, locations and dates (not cached), `$7` whether
+/// to read the times. Rows: `(kind, id, title, free, position)`.
 const CATALOG: &str = "
 SELECT 'department' AS kind, d.id AS id, d.title AS title, CAST(1 AS BIGINT) AS free, d.position AS position
   FROM departments d
+ WHERE $6
 UNION ALL
 SELECT 'location', l.id, l.title, CAST(1 AS BIGINT), l.position
   FROM locations l
- WHERE EXISTS (SELECT 1 FROM slots s WHERE s.location_id = l.id AND s.department_id = $1 AND s.day >= $5)
+ WHERE $6 AND EXISTS (SELECT 1 FROM slots s WHERE s.location_id = l.id AND s.department_id = $1 AND s.day >= $5)
 UNION ALL
 SELECT 'date', s.day, s.day, CAST(1 AS BIGINT), CAST(0 AS BIGINT)
   FROM slots s
- WHERE s.department_id = $1 AND s.location_id = $2 AND s.day >= $5
+ WHERE $6 AND s.department_id = $1 AND s.location_id = $2 AND s.day >= $5
  GROUP BY s.day
 UNION ALL
 SELECT 'time', s.start_time, s.start_time,
-       (SELECT COUNT(*) FROM seats st
-         WHERE st.slot_id = s.id
-           AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.slot_id = st.slot_id AND b.seat_id = st.id)),
+       (SELECT COUNT(*) FROM seats st WHERE st.slot_id = s.id)
+         - (SELECT COUNT(*) FROM bookings b WHERE b.slot_id = s.id),
        CAST(0 AS BIGINT)
   FROM slots s
- WHERE s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.day >= $5
+ WHERE $7 AND s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.day >= $5
 UNION ALL
 SELECT 'seat', st.id, st.title, CAST(1 AS BIGINT), st.position
   FROM slots s JOIN seats st ON st.slot_id = s.id
@@ -479,6 +498,9 @@ impl Store {
                         ("statement_timeout", millis.as_str()),
                         ("lock_timeout", millis.as_str()),
                         ("idle_in_transaction_session_timeout", "10000"),
+                        // Each statement is prepared once per connection; planning it again for
+                        // every execution (PostgreSQL's first five) cost more than running it.
+                        ("plan_cache_mode", "force_generic_plan"),
                     ]);
                 let description = format!(
                     "PostgreSQL {}:{}/{}",
@@ -534,6 +556,7 @@ impl Store {
                 queries: AtomicU64::new(0),
                 failing: AtomicBool::new(false),
                 description,
+                lists: Mutex::new(HashMap::new()),
             }),
         };
         store.migrate().await?;
@@ -603,7 +626,8 @@ impl Store {
         Ok(count == 0)
     }
 
-    /// Adds departments, locations, slots and seats (existing ids are kept), in one transaction.
+    /// Adds departments, locations, slots and seats (existing ids are kept), in one transaction, and
+    /// refreshes PostgreSQL's statistics.
     ///
     /// # Errors
     /// [`StoreError`] when the database fails.
@@ -673,6 +697,13 @@ impl Store {
             }
             tx.commit().await?;
         });
+        if let Ok(mut cache) = self.inner.lists.lock() {
+            cache.clear();
+        }
+        if self.backend() == Backend::Postgres {
+            // Fresh statistics, so the generic plans use the indexes from the start.
+            on_pool!(self, pool => sqlx::query("ANALYZE").execute(pool).await.map(|_| ())?);
+        }
         Ok(())
     }
 
@@ -719,12 +750,33 @@ impl Store {
         })
     }
 
-    /// Every list for the choices so far (empty strings for choices not made). One query.
+    /// Every list for the choices so far (empty strings for choices not made), in one query; the
+    /// times (with their free seats) only when `with_times`. Availability (times, seats) is always
+    /// read; the departments, locations and dates come from a cache kept for [`STATIC_TTL`].
     ///
     /// # Errors
     /// [`StoreError`] when the database fails.
-    pub async fn catalog(&self, choice: &Choice) -> Result<Catalog, StoreError> {
+    pub async fn catalog(&self, choice: &Choice, with_times: bool) -> Result<Catalog, StoreError> {
         let today = Date::today().to_string();
+        let key = (
+            choice.department.clone(),
+            choice.location.clone(),
+            today.clone(),
+        );
+        let cached = self.cached_lists(&key);
+        let with_times = with_times && !choice.date.is_empty();
+        if let Some(lists) = &cached
+            && !with_times
+            && choice.time.is_empty()
+        {
+            // Nothing to read that can change by the second.
+            return Ok(Catalog {
+                departments: lists.departments.clone(),
+                locations: lists.locations.clone(),
+                dates: lists.dates.clone(),
+                ..Catalog::default()
+            });
+        }
         let rows = on_pool!(self, pool => {
             let rows = self.call(
                 sqlx::query(CATALOG)
@@ -733,6 +785,8 @@ impl Store {
                     .bind(&choice.date)
                     .bind(&choice.time)
                     .bind(&today)
+                    .bind(cached.is_none())
+                    .bind(with_times)
                     .fetch_all(pool),
             ).await?;
             rows.iter().map(|row| {
@@ -747,7 +801,35 @@ impl Store {
         for (kind, item) in rows {
             catalog.push(&kind, item);
         }
+        match cached {
+            Some(lists) => {
+                catalog.departments.clone_from(&lists.departments);
+                catalog.locations.clone_from(&lists.locations);
+                catalog.dates.clone_from(&lists.dates);
+            }
+            None => self.cache_lists(key, &catalog),
+        }
         Ok(catalog)
+    }
+
+    fn cached_lists(&self, key: &ListKey) -> Option<Arc<StaticLists>> {
+        let cache = self.inner.lists.lock().ok()?;
+        let (lists, at) = cache.get(key)?;
+        (at.elapsed() < STATIC_TTL).then(|| lists.clone())
+    }
+
+    fn cache_lists(&self, key: ListKey, catalog: &Catalog) {
+        if let Ok(mut cache) = self.inner.lists.lock() {
+            if cache.len() >= LIST_CACHE_CAPACITY {
+                cache.clear();
+            }
+            let lists = StaticLists {
+                departments: catalog.departments.clone(),
+                locations: catalog.locations.clone(),
+                dates: catalog.dates.clone(),
+            };
+            cache.insert(key, (Arc::new(lists), Instant::now()));
+        }
     }
 
     /// Books a seat atomically: one `INSERT ... ON CONFLICT DO NOTHING` (the UNIQUE constraint decides
