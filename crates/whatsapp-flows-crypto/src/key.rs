@@ -244,12 +244,13 @@ fn from_encrypted_pkcs8(
     })?;
     // An unsupported scheme is reported before asking for a passphrase that could not help.
     let scheme = &info.encryption_algorithm;
-    if scheme.pbes2().is_none() {
+    let Some(pbes2) = scheme.pbes2() else {
         return Err(KeyError::UnsupportedEncryption(format!(
             "PBES1 ({})",
             scheme.oid()
         )));
-    }
+    };
+    check_kdf_cost(&pbes2.kdf)?;
     let passphrase = passphrase.ok_or(KeyError::PassphraseRequired)?;
     let plain = info.decrypt(passphrase).map_err(|e| match e {
         pkcs8::Error::EncryptedPrivateKey(pkcs5::Error::UnsupportedAlgorithm { oid }) => {
@@ -262,6 +263,80 @@ fn from_encrypted_pkcs8(
         return Err(KeyError::WrongPassphrase);
     }
     from_pkcs8(plain.as_bytes())
+}
+
+/// The most PBKDF2 iterations accepted: 50x OpenSSL's 2048 default and 16x OWASP's 600 000, yet a
+/// hostile file cannot stall start-up for minutes (the `pkcs5` maximum is 100 million).
+const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+/// The most scrypt memory accepted (128 * r * N bytes): 16x OpenSSL's default of 16 MiB. Without a cap a
+/// crafted N (say 2^40) makes scrypt allocate terabytes, and a failed allocation aborts the process.
+const MAX_SCRYPT_MEMORY: u64 = 256 << 20;
+/// The most scrypt work accepted (N * r * p block mixes), the same 16x OpenSSL's default.
+const MAX_SCRYPT_WORK: u64 = 16 * (1 << 14) * 8;
+
+/// Rejects key-derivation parameters that would exhaust memory or time before the passphrase is tried.
+fn check_kdf_cost(kdf: &pkcs5::pbes2::Kdf) -> Result<(), KeyError> {
+    match kdf {
+        pkcs5::pbes2::Kdf::Pbkdf2(params) if params.iteration_count > MAX_PBKDF2_ITERATIONS => {
+            Err(KeyError::UnsupportedEncryption(format!(
+                "PBKDF2 with {} iterations (at most {MAX_PBKDF2_ITERATIONS} are accepted)",
+                params.iteration_count
+            )))
+        }
+        pkcs5::pbes2::Kdf::Scrypt(params) => {
+            let n = params.cost_parameter;
+            let r = u64::from(params.block_size);
+            let p = u64::from(params.parallelization);
+            let memory = n.checked_mul(128).and_then(|m| m.checked_mul(r));
+            let work = n.checked_mul(r).and_then(|w| w.checked_mul(p));
+            match (memory, work) {
+                (Some(memory), Some(work))
+                    if memory <= MAX_SCRYPT_MEMORY && work <= MAX_SCRYPT_WORK =>
+                {
+                    Ok(())
+                }
+                _ => Err(KeyError::UnsupportedEncryption(format!(
+                    "scrypt with N={n}, r={r}, p={p} (at most {} MiB and N*r*p <= {MAX_SCRYPT_WORK} are accepted)",
+                    MAX_SCRYPT_MEMORY >> 20
+                ))),
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod kdf_tests {
+    use super::*;
+
+    fn hex(text: &str) -> Vec<u8> {
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn hostile_scrypt_parameters_are_refused_before_any_allocation() {
+        // Found by fuzzing: N = 2^40 used to abort the process ("memory allocation ... failed").
+        let n_2_40 = hex(
+            "3067305306092a864886f70d01050d3046302506092b06010401da47040b30180408bc75045e2d60043c02060100\
+             00000000020108020101301d060960864801650304012a0410e7c63393e2f713fcc753623798df89ee0410621097\
+             c1973003ea240c86dc84d939f4",
+        );
+        // N = 2^22: 4 GiB.
+        let n_2_22 = hex(
+            "3064305006092a864886f70d01050d3043302206092b06010401da47040b30150408bc75045e2d60043c0203400000\
+             020108020101301d060960864801650304012a0410e7c63393e2f713fcc753623798df89ee0410621097c1973003\
+             ea240c86dc84d939f4",
+        );
+        for der in [n_2_40, n_2_22] {
+            assert!(matches!(
+                PrivateKey::from_der(&der, Some(b"x")),
+                Err(KeyError::UnsupportedEncryption(_))
+            ));
+        }
+    }
 }
 
 /// Names the scheme of an `EncryptedPrivateKeyInfo` (`SEQUENCE { AlgorithmIdentifier, OCTET STRING }`)
