@@ -100,6 +100,13 @@ fn openssl_genpkey_pkcs8_der() {
         "openssl-genpkey-pkcs8.pub.pem",
         None,
     );
+    // Really PKCS#8 (PrivateKeyInfo names rsaEncryption up front), not the PKCS#1 that
+    // `openssl pkey -outform DER` writes on OpenSSL 3.0.
+    let bytes = std::fs::read(fixture_path("openssl-genpkey-pkcs8.der")).unwrap();
+    let rsa_encryption_oid = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01,
+    ];
+    assert_eq!(&bytes[9..20], &rsa_encryption_oid);
     // The README says the .der is the same key as the .pem.
     let pem = load_direct("openssl-genpkey-pkcs8.pem", None).unwrap();
     assert_eq!(der.fingerprint(), pem.fingerprint());
