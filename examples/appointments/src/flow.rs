@@ -21,7 +21,7 @@ use flows_router::{Context, Flow, FlowResponse, HandlerResult, Router, Screen, T
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::date::title_of;
+use crate::date::{title_of, unix_now};
 use crate::store::{
     BookingOutcome, Catalog, Choice, Item, NewBooking, Store, StoreError, TokenState,
 };
@@ -40,8 +40,10 @@ pub const FLOW_JSON: &str = include_str!("../flow.json");
 
 /// How long a user's last slot choice is remembered for BACK from `SEATS`.
 const SELECTION_TTL: Duration = Duration::from_secs(3600);
-/// At most this many remembered choices.
+/// At most this many remembered choices (and cached token verdicts).
 const SELECTION_CAPACITY: usize = 10_000;
+/// How long a valid flow token's verdict is reused before the database is asked again.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(5);
 
 /// The shared state of the handlers. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -55,6 +57,10 @@ struct AppInner {
     accept_any_token: bool,
     /// The last slot each flow token moved to `SEATS` with: BACK requests carry no data.
     selections: Mutex<HashMap<String, (Choice, Instant)>>,
+    /// Tokens found valid recently: `(expires_at, checked at)`.
+    valid_tokens: Mutex<HashMap<String, (i64, Instant)>>,
+    /// Tokens whose check just failed to reach the database, for their handler to fail fast.
+    failed_checks: Mutex<HashMap<String, Instant>>,
 }
 
 impl App {
@@ -66,20 +72,29 @@ impl App {
                 store,
                 accept_any_token,
                 selections: Mutex::new(HashMap::new()),
+                valid_tokens: Mutex::new(HashMap::new()),
+                failed_checks: Mutex::new(HashMap::new()),
             }),
         }
     }
 
-    /// The store, unless this request's token check just found the database failing: then the
+    /// The store, unless this request's token check just failed to reach the database: then the
     /// request fails at once (HTTP 500) instead of waiting for a second timeout.
-    fn store(&self) -> Result<&Store, StoreError> {
-        let store = &self.inner.store;
-        if !self.inner.accept_any_token && store.is_failing() {
+    fn store(&self, token: Option<&str>) -> Result<&Store, StoreError> {
+        if let (Some(token), Ok(mut failed)) = (token, self.inner.failed_checks.lock())
+            && failed
+                .remove(token)
+                .is_some_and(|at| at.elapsed() < Duration::from_secs(5))
+        {
             return Err(StoreError::Unavailable);
         }
-        Ok(store)
+        Ok(&self.inner.store)
     }
 
+    /// Checks a flow token: a valid one is remembered for [`TOKEN_CACHE_TTL`] (never past its
+    /// expiry), so a user's next requests cost no token query; everything else is read every time.
+    /// A booking forgets the token at once, and the booking statement itself re-checks the token
+    /// in the database, so a cached verdict can never book twice.
     async fn check_token(&self, token: Option<&str>) -> TokenVerdict {
         if self.inner.accept_any_token {
             return TokenVerdict::Valid;
@@ -89,8 +104,14 @@ impl App {
                 "This booking link is incomplete. Please ask us for a new one.",
             );
         };
+        if self.token_cached(token) {
+            return TokenVerdict::Valid;
+        }
         match self.inner.store.check_token(token).await {
-            Ok(TokenState::Valid) => TokenVerdict::Valid,
+            Ok(TokenState::Valid { expires_at }) => {
+                self.cache_token(token, expires_at);
+                TokenVerdict::Valid
+            }
             Ok(TokenState::Unknown) => TokenVerdict::invalid(
                 "This booking link is not valid. Please ask us for a new one.",
             ),
@@ -104,8 +125,35 @@ impl App {
                 // Not the token's fault: the handler fails fast with HTTP 500 (see `App::store`),
                 // and WhatsApp lets the user retry.
                 tracing::error!(%error, "flow token check could not reach the database");
+                if let Ok(mut failed) = self.inner.failed_checks.lock() {
+                    if failed.len() >= SELECTION_CAPACITY {
+                        failed.clear();
+                    }
+                    failed.insert(token.to_owned(), Instant::now());
+                }
                 TokenVerdict::Valid
             }
+        }
+    }
+
+    fn token_cached(&self, token: &str) -> bool {
+        let Ok(cache) = self.inner.valid_tokens.lock() else {
+            return false;
+        };
+        cache
+            .get(token)
+            .is_some_and(|(until, at)| at.elapsed() < TOKEN_CACHE_TTL && *until > unix_now())
+    }
+
+    fn cache_token(&self, token: &str, expires_at: i64) {
+        if let Ok(mut cache) = self.inner.valid_tokens.lock() {
+            if cache.len() >= SELECTION_CAPACITY {
+                cache.retain(|_, (_, at)| at.elapsed() < TOKEN_CACHE_TTL);
+                if cache.len() >= SELECTION_CAPACITY {
+                    cache.clear();
+                }
+            }
+            cache.insert(token.to_owned(), (expires_at, Instant::now()));
         }
     }
 
@@ -130,8 +178,12 @@ impl App {
     }
 
     fn forget(&self, token: Option<&str>) {
-        if let (Some(token), Ok(mut map)) = (token, self.inner.selections.lock()) {
+        let Some(token) = token else { return };
+        if let Ok(mut map) = self.inner.selections.lock() {
             map.remove(token);
+        }
+        if let Ok(mut cache) = self.inner.valid_tokens.lock() {
+            cache.remove(token);
         }
     }
 }
@@ -143,7 +195,7 @@ pub fn flow(app: App) -> Flow {
         .on_init(|cx: Context<App>| async move {
             let catalog = cx
                 .state()
-                .store()?
+                .store(cx.flow_token())?
                 .catalog(&Choice::default(), false)
                 .await?;
             Ok(appointment(&catalog, Level::None))
@@ -339,7 +391,7 @@ impl Screen<App> for AppointmentScreen {
             },
         };
         let app = cx.state();
-        let catalog = app.store()?.catalog(&choice, true).await?;
+        let catalog = app.store(cx.flow_token())?.catalog(&choice, true).await?;
         let (level, mut error) = validate(&catalog, &choice);
         if submit && error.is_none() {
             let chosen = [
@@ -410,7 +462,11 @@ impl Screen<App> for SeatsScreen {
             time: text(data.time),
         };
         let seat = text(data.seat);
-        let catalog = cx.state().store()?.catalog(&choice, false).await?;
+        let catalog = cx
+            .state()
+            .store(cx.flow_token())?
+            .catalog(&choice, false)
+            .await?;
         let seats = seats_from_catalog(&catalog, &choice);
         let (level, _) = validate(&catalog, &choice);
         if level < Level::Date || catalog.seats.is_empty() {
@@ -437,7 +493,7 @@ impl Screen<App> for SeatsScreen {
                 let app = cx.state();
                 let mut choice = app.recall(cx.flow_token()).unwrap_or_default();
                 choice.time.clear();
-                let catalog = app.store()?.catalog(&choice, true).await?;
+                let catalog = app.store(cx.flow_token())?.catalog(&choice, true).await?;
                 let (level, _) = validate(&catalog, &choice);
                 Ok(appointment(&catalog, level))
             }
@@ -568,7 +624,11 @@ impl Screen<App> for DetailsScreen {
         if let Some(message) = check_person(&person) {
             return Ok(details_screen(&choice, &seat).error_message(message));
         }
-        let catalog = cx.state().store()?.catalog(&choice, false).await?;
+        let catalog = cx
+            .state()
+            .store(cx.flow_token())?
+            .catalog(&choice, false)
+            .await?;
         let (level, _) = validate(&catalog, &choice);
         if level < Level::Date || !contains(&catalog.seats, &seat) {
             return Ok(seats_from_catalog(&catalog, &choice).error_message(format!(
@@ -621,7 +681,7 @@ impl Screen<App> for SummaryScreen {
         }
         let app = cx.state();
         let outcome = app
-            .store()?
+            .store(cx.flow_token())?
             .book(&NewBooking {
                 choice: &choice,
                 seat: &seat,

@@ -6,7 +6,7 @@
 //!
 //! | request | queries |
 //! |---|---|
-//! | any (token check, unless `FLOWS_ACCEPT_ANY_TOKEN`) | [`Store::check_token`] |
+//! | any (token check, unless `FLOWS_ACCEPT_ANY_TOKEN`) | [`Store::check_token`] (the app reuses a valid verdict for 5 s) |
 //! | INIT, APPOINTMENT, SEATS, DETAILS, BACK from SEATS | [`Store::catalog`]: every list the screen shows, with availability, in one `UNION ALL` (departments, locations and dates are cached for [`STATIC_TTL`]) |
 //! | SUMMARY | [`Store::book`]: the booking `INSERT ... ON CONFLICT DO NOTHING`, and on conflict the fresh free seats |
 //!
@@ -171,7 +171,10 @@ macro_rules! on_pool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenState {
     /// Issued, not expired, not used.
-    Valid,
+    Valid {
+        /// When it expires (Unix seconds).
+        expires_at: i64,
+    },
     /// Never issued.
     Unknown,
     /// Past its expiry.
@@ -746,7 +749,7 @@ impl Store {
             None => TokenState::Unknown,
             Some((_, Some(_))) => TokenState::Used,
             Some((expires, None)) if expires <= unix_now() => TokenState::Expired,
-            Some(_) => TokenState::Valid,
+            Some((expires_at, None)) => TokenState::Valid { expires_at },
         })
     }
 

@@ -92,10 +92,18 @@ impl Drop for Proxy {
     }
 }
 
-async fn init_status(client: &mut Client, token: &str) -> (u16, Duration) {
+/// A request that must read the database: the times of a day, with their free seats (departments,
+/// locations and dates may come from the store's short cache; availability never does).
+async fn probe(client: &mut Client, token: &str) -> (u16, Duration) {
     let started = Instant::now();
+    let data = json!({"department": "cardio", "location": "lisbon", "date": test_day()});
     let answer = client
-        .send(&request("INIT", None, json!({}), Some(token)))
+        .send(&request(
+            "data_exchange",
+            Some("APPOINTMENT"),
+            data,
+            Some(token),
+        ))
         .await
         .unwrap();
     (answer.status, started.elapsed())
@@ -104,7 +112,7 @@ async fn init_status(client: &mut Client, token: &str) -> (u16, Duration) {
 async fn until_ok(client: &mut Client, token: &str) -> Duration {
     let started = Instant::now();
     loop {
-        let (status, _) = init_status(client, token).await;
+        let (status, _) = probe(client, token).await;
         if status == 200 {
             return started.elapsed();
         }
@@ -131,18 +139,22 @@ async fn database_outage_answers_500_fast_and_recovers() {
     .unwrap();
     store.add(&test_data()).await.unwrap();
     let (token, _) = store.issue_token(Duration::from_secs(600)).await.unwrap();
+    let mut fresh_tokens = Vec::new();
+    for _ in 0..2 {
+        fresh_tokens.push(store.issue_token(Duration::from_secs(600)).await.unwrap().0);
+    }
     let server = server(store, false).await;
     let mut client = Client::new(server.addr, public_key());
 
     tokio::time::timeout(Duration::from_secs(90), async {
         // Warm the pool with a few parallel requests, so broken pooled connections are exercised.
-        assert_eq!(init_status(&mut client, &token).await.0, 200);
+        assert_eq!(probe(&mut client, &token).await.0, 200);
         let mut warm = Vec::new();
         for _ in 0..4 {
             let (addr, token) = (server.addr, token.clone());
             warm.push(tokio::spawn(async move {
                 let mut client = Client::new(addr, public_key());
-                init_status(&mut client, &token).await.0
+                probe(&mut client, &token).await.0
             }));
         }
         for task in warm {
@@ -153,10 +165,19 @@ async fn database_outage_answers_500_fast_and_recovers() {
             eprintln!("--- {mode:?}");
             proxy.set(mode);
             for _ in 0..3 {
-                let (status, took) = init_status(&mut client, &token).await;
+                let (status, took) = probe(&mut client, &token).await;
                 assert_eq!(status, 500, "{mode:?}");
                 assert!(took < Duration::from_millis(1500), "{mode:?}: 500 after {took:?}");
             }
+            // A token not seen before: its check cannot reach the database, the handler fails fast.
+            let fresh = &fresh_tokens[usize::from(mode == Mode::Blackhole)];
+            let started = Instant::now();
+            let answer = client
+                .send(&request("INIT", None, json!({}), Some(fresh)))
+                .await
+                .unwrap();
+            assert_eq!(answer.status, 500, "{mode:?}");
+            assert!(started.elapsed() < Duration::from_millis(1500), "{mode:?}: {:?}", started.elapsed());
             // A booking attempt during the outage fails cleanly too.
             let day = test_day();
             let summary = request(
@@ -175,7 +196,7 @@ async fn database_outage_answers_500_fast_and_recovers() {
             eprintln!("recovered after {took:?}");
             // And stays up.
             for _ in 0..5 {
-                assert_eq!(init_status(&mut client, &token).await.0, 200, "{mode:?}");
+                assert_eq!(probe(&mut client, &token).await.0, 200, "{mode:?}");
             }
         }
         // The metrics saw the 500s, as an operator would.
