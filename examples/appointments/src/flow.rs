@@ -624,16 +624,23 @@ impl Screen<App> for DetailsScreen {
         if let Some(message) = check_person(&person) {
             return Ok(details_screen(&choice, &seat).error_message(message));
         }
+        // Titles and the choice's validity; whether the seat is still free is the booking's
+        // business (SUMMARY sends the user back to SEATS if it was taken meanwhile), so this is
+        // usually answered from the cached lists without a query.
+        let lists = Choice {
+            time: String::new(),
+            ..choice.clone()
+        };
         let catalog = cx
             .state()
             .store(cx.flow_token())?
-            .catalog(&choice, false)
+            .catalog(&lists, false)
             .await?;
         let (level, _) = validate(&catalog, &choice);
-        if level < Level::Date || !contains(&catalog.seats, &seat) {
-            return Ok(seats_from_catalog(&catalog, &choice).error_message(format!(
-                "Seat {seat} is not free any more. Please choose another seat."
-            )));
+        if level < Level::Date {
+            return Ok(seats_from_catalog(&catalog, &choice).error_message(
+                "This time is no longer available. Please go back and choose another.",
+            ));
         }
         let appointment = format!(
             "{} at {}\n{} at {}, seat {seat}",

@@ -5,7 +5,7 @@
 //! `DATABASE_URL`, an embedded SQLite file in the data directory, so `cargo run -p
 //! flows-appointments` works with nothing else installed.
 //!
-//! - [`flow`]: the screen handlers of `flow.json` and the flow-token check;
+//! - [`flow`](mod@flow): the screen handlers of `flow.json` and the flow-token check;
 //! - [`store`]: the database, at most one round trip per call;
 //! - [`devkey`]: the development key used when no key is configured;
 //! - [`sim`]: a simulated WhatsApp user, for the tests and the load generator.

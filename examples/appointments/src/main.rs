@@ -79,7 +79,7 @@ struct DbArgs {
     #[arg(
         long = "db-max-connections",
         env = "FLOWS_DB_MAX_CONNECTIONS",
-        default_value_t = 16,
+        default_value_t = 4,
         global = true
     )]
     db_max_connections: u32,

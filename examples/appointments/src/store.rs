@@ -98,7 +98,7 @@ impl StoreOptions {
         Self {
             database_url,
             data_dir: data_dir.into(),
-            max_connections: 16,
+            max_connections: 4,
             timeout: DEFAULT_DB_TIMEOUT,
         }
     }
