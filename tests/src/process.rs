@@ -63,20 +63,7 @@ impl ServerProcess {
     }
 
     fn spawn(binary: &str, env: &[(&str, String)], addr: SocketAddr) -> Self {
-        let mut command = Command::new(binary);
-        hermetic(&mut command, env);
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
-        let stdout = Arc::new(Mutex::new(Vec::new()));
-        let stderr = Arc::new(Mutex::new(Vec::new()));
-        let readers = vec![
-            collect(child.stdout.take().unwrap(), Arc::clone(&stdout)),
-            collect(child.stderr.take().unwrap(), Arc::clone(&stderr)),
-        ];
+        let (child, stdout, stderr, readers) = spawn_captured(binary, env);
         Self {
             child,
             addr,
@@ -164,20 +151,7 @@ pub fn run_to_exit(
     env: &[(&str, String)],
     timeout: Duration,
 ) -> (Option<ExitStatus>, String, String) {
-    let mut command = Command::new(binary);
-    hermetic(&mut command, env);
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
-    let stdout = Arc::new(Mutex::new(Vec::new()));
-    let stderr = Arc::new(Mutex::new(Vec::new()));
-    let readers = [
-        collect(child.stdout.take().unwrap(), Arc::clone(&stdout)),
-        collect(child.stderr.take().unwrap(), Arc::clone(&stderr)),
-    ];
+    let (mut child, stdout, stderr, readers) = spawn_captured(binary, env);
     let deadline = Instant::now() + timeout;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -196,6 +170,31 @@ pub fn run_to_exit(
     let text =
         |buf: &Arc<Mutex<Vec<u8>>>| String::from_utf8_lossy(&buf.lock().unwrap()).into_owned();
     (status, text(&stdout), text(&stderr))
+}
+
+/// Captured output of a child process, filled by a reader thread.
+type Sink = Arc<Mutex<Vec<u8>>>;
+
+/// Starts `binary` with a hermetic environment, its stdout and stderr collected by reader threads.
+fn spawn_captured(
+    binary: &str,
+    env: &[(&str, String)],
+) -> (Child, Sink, Sink, Vec<JoinHandle<()>>) {
+    let mut command = Command::new(binary);
+    hermetic(&mut command, env);
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"));
+    let stdout = Sink::default();
+    let stderr = Sink::default();
+    let readers = vec![
+        collect(child.stdout.take().unwrap(), Arc::clone(&stdout)),
+        collect(child.stderr.take().unwrap(), Arc::clone(&stderr)),
+    ];
+    (child, stdout, stderr, readers)
 }
 
 /// Only the given `FLOWS_*` variables, whatever the test runner's environment holds.
