@@ -493,7 +493,10 @@ impl Screen<App> for SeatsScreen {
                 let app = cx.state();
                 let mut choice = app.recall(cx.flow_token()).unwrap_or_default();
                 choice.time.clear();
-                let catalog = app.store(cx.flow_token())?.catalog(&choice, true).await?;
+                let catalog = app
+                    .store(cx.flow_token())?
+                    .fresh_catalog(&choice, true)
+                    .await?;
                 let (level, _) = validate(&catalog, &choice);
                 Ok(appointment(&catalog, level))
             }

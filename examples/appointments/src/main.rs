@@ -83,6 +83,16 @@ struct DbArgs {
         global = true
     )]
     db_max_connections: u32,
+
+    /// How long availability (times and free seats) is served from memory, in milliseconds; this
+    /// instance's own bookings show at once, other instances' within this time (0: read every time).
+    #[arg(
+        long = "availability-ttl-ms",
+        env = "FLOWS_AVAILABILITY_TTL_MS",
+        default_value_t = 1000,
+        global = true
+    )]
+    availability_ttl_ms: u64,
 }
 
 #[derive(Subcommand)]
@@ -120,6 +130,7 @@ fn fail(message: &str) -> ExitCode {
 async fn run(cli: Cli) -> Result<(), String> {
     let mut options = StoreOptions::new(cli.db.database_url.clone(), &cli.db.data_dir);
     options.max_connections = cli.db.db_max_connections;
+    options.availability_ttl = Duration::from_millis(cli.db.availability_ttl_ms);
     let store = Store::open(&options).await.map_err(|e| format!("{e}"))?;
     tracing::info!(database = store.description(), "database ready");
     if !cli.db.no_seed

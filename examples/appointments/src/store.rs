@@ -7,7 +7,8 @@
 //! | request | queries |
 //! |---|---|
 //! | any (token check, unless `FLOWS_ACCEPT_ANY_TOKEN`) | [`Store::check_token`] (the app reuses a valid verdict for 5 s) |
-//! | INIT, APPOINTMENT, SEATS, DETAILS, BACK from SEATS | [`Store::catalog`]: every list the screen shows, with availability, in one `UNION ALL` (departments, locations and dates are cached for [`STATIC_TTL`]) |
+//! | INIT, APPOINTMENT, SEATS, DETAILS | [`Store::catalog`]: every list the screen shows, with availability, in one `UNION ALL`, for whatever is not in the store's short caches (departments, locations and dates for [`STATIC_TTL`], availability for [`StoreOptions::availability_ttl`]) |
+//! | BACK from SEATS | [`Store::fresh_catalog`]: the same, availability always read |
 //! | SUMMARY | [`Store::book`]: the booking `INSERT ... ON CONFLICT DO NOTHING`, and on conflict the fresh free seats |
 //!
 //! Races are decided by the database: `bookings` has `UNIQUE (slot_id, seat_id)` and the insert is
@@ -34,6 +35,11 @@ use crate::date::{Date, unix_now};
 /// How long one database call may take, connection included: requests fail with HTTP 500 well
 /// within a second when the database is away, never near Meta's 10 s timeout.
 pub const DEFAULT_DB_TIMEOUT: Duration = Duration::from_millis(800);
+
+/// How long availability is served from memory by default. Under load most users of a slot ask
+/// within a second of each other: one read serves them all, and the database stays off the critical
+/// path (RSA is what each request must pay for).
+pub const DEFAULT_AVAILABILITY_TTL: Duration = Duration::from_secs(1);
 
 /// The SQLite file inside the data directory.
 pub const SQLITE_FILE: &str = "appointments.sqlite3";
@@ -89,6 +95,11 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// Per-call timeout (connection acquisition included); also PostgreSQL's `statement_timeout`.
     pub timeout: Duration,
+    /// How long a read of availability (a day's times with their free seats, a slot's free seats)
+    /// is served from memory: [`DEFAULT_AVAILABILITY_TTL`]. Bookings made through this store update
+    /// it at once; other instances' bookings show within this time (the booking itself is always
+    /// decided by the database). `Duration::ZERO` reads availability on every request.
+    pub availability_ttl: Duration,
 }
 
 impl StoreOptions {
@@ -100,6 +111,7 @@ impl StoreOptions {
             data_dir: data_dir.into(),
             max_connections: 4,
             timeout: DEFAULT_DB_TIMEOUT,
+            availability_ttl: DEFAULT_AVAILABILITY_TTL,
         }
     }
 }
@@ -133,6 +145,9 @@ struct Inner {
     /// Departments, locations and dates by (department, location, today): they change rarely, and
     /// reading them on every request cost more database time than everything else together.
     lists: Mutex<HashMap<ListKey, (Arc<StaticLists>, Instant)>>,
+    /// Recent reads of availability, kept for `availability_ttl` and updated by this store's bookings.
+    availability: Mutex<Availability>,
+    availability_ttl: Duration,
 }
 
 /// How long departments, locations and dates are served from memory. Times and seats (availability)
@@ -141,6 +156,50 @@ pub const STATIC_TTL: Duration = Duration::from_secs(5);
 const LIST_CACHE_CAPACITY: usize = 10_000;
 
 type ListKey = (String, String, String);
+/// `(department, location, date)`.
+type DayKey = (String, String, String);
+
+/// One time of a day and its free seats.
+#[derive(Clone, Debug)]
+struct SlotSeats {
+    time: String,
+    free: Vec<Item>,
+}
+
+/// A day's availability: every time, with its free seats.
+type Day = Arc<Vec<SlotSeats>>;
+
+/// Recent availability reads, by day: one read serves the time list, the seat list of every time
+/// and the seat check of that day.
+#[derive(Debug, Default)]
+struct Availability {
+    days: HashMap<DayKey, (Day, Instant)>,
+}
+
+impl Availability {
+    fn get(&self, key: &DayKey, ttl: Duration) -> Option<Day> {
+        let (day, at) = self.days.get(key)?;
+        (at.elapsed() < ttl).then(|| day.clone())
+    }
+
+    fn put(&mut self, key: DayKey, day: Day, ttl: Duration) {
+        if self.days.len() >= LIST_CACHE_CAPACITY {
+            self.days.retain(|_, (_, at)| at.elapsed() < ttl);
+            if self.days.len() >= LIST_CACHE_CAPACITY {
+                self.days.clear();
+            }
+        }
+        self.days.insert(key, (day, Instant::now()));
+    }
+}
+
+fn day_key(choice: &Choice) -> DayKey {
+    (
+        choice.department.clone(),
+        choice.location.clone(),
+        choice.date.clone(),
+    )
+}
 
 #[derive(Debug)]
 struct StaticLists {
@@ -207,20 +266,6 @@ pub struct Catalog {
     pub times: Vec<Item>,
     /// Free seats of the chosen time.
     pub seats: Vec<Item>,
-}
-
-impl Catalog {
-    fn push(&mut self, kind: &str, item: Item) {
-        let list = match kind {
-            "department" => &mut self.departments,
-            "location" => &mut self.locations,
-            "date" => &mut self.dates,
-            "time" => &mut self.times,
-            "seat" => &mut self.seats,
-            _ => return,
-        };
-        list.push(item);
-    }
 }
 
 /// The choices that identify a slot and seat.
@@ -411,35 +456,33 @@ const TOKEN_CHECK: &str = "SELECT expires_at, used_at FROM flow_tokens WHERE tok
 const ISSUE_TOKEN: &str =
     "INSERT INTO flow_tokens (token, created_at, expires_at) VALUES ($1, $2, $3)";
 
-/// Every list for the choices so far: `$1` department, `$2` location, `$3` date, `$4` time,
-/// `$5` today; `$6` whether to read the departments, locations and dates (not cached), `$7` whether
-/// to read the times. Rows: `(kind, id, title, free, position)`.
+/// The lists for the choices so far: `$1` department, `$2` location, `$3` date, `$4` today; `$5`
+/// whether to read the departments, locations and dates, `$6` whether to read the day's
+/// availability (its times, and the free seats of each). Rows: `(kind, id, title, position, time)`,
+/// `time` being a seat's slot time.
 const CATALOG: &str = "
-SELECT 'department' AS kind, d.id AS id, d.title AS title, CAST(1 AS BIGINT) AS free, d.position AS position
+SELECT 'department' AS kind, d.id AS id, d.title AS title, d.position AS position, '' AS time
   FROM departments d
- WHERE $6
+ WHERE $5
 UNION ALL
-SELECT 'location', l.id, l.title, CAST(1 AS BIGINT), l.position
+SELECT 'location', l.id, l.title, l.position, ''
   FROM locations l
- WHERE $6 AND EXISTS (SELECT 1 FROM slots s WHERE s.location_id = l.id AND s.department_id = $1 AND s.day >= $5)
+ WHERE $5 AND EXISTS (SELECT 1 FROM slots s WHERE s.location_id = l.id AND s.department_id = $1 AND s.day >= $4)
 UNION ALL
-SELECT 'date', s.day, s.day, CAST(1 AS BIGINT), CAST(0 AS BIGINT)
+SELECT 'date', s.day, s.day, CAST(0 AS BIGINT), ''
   FROM slots s
- WHERE $6 AND s.department_id = $1 AND s.location_id = $2 AND s.day >= $5
+ WHERE $5 AND s.department_id = $1 AND s.location_id = $2 AND s.day >= $4
  GROUP BY s.day
 UNION ALL
-SELECT 'time', s.start_time, s.start_time,
-       (SELECT COUNT(*) FROM seats st WHERE st.slot_id = s.id)
-         - (SELECT COUNT(*) FROM bookings b WHERE b.slot_id = s.id),
-       CAST(0 AS BIGINT)
+SELECT 'time', s.start_time, s.start_time, CAST(0 AS BIGINT), ''
   FROM slots s
- WHERE $7 AND s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.day >= $5
+ WHERE $6 AND s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.day >= $4
 UNION ALL
-SELECT 'seat', st.id, st.title, CAST(1 AS BIGINT), st.position
+SELECT 'seat', st.id, st.title, st.position, s.start_time
   FROM slots s JOIN seats st ON st.slot_id = s.id
- WHERE s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.start_time = $4 AND s.day >= $5
+ WHERE $6 AND s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.day >= $4
    AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.slot_id = st.slot_id AND b.seat_id = st.id)
-ORDER BY 1, 5, 3";
+ORDER BY 1, 5, 4, 3";
 
 /// The booking insert's shared part: `$1`-`$4` the slot, `$5` seat, `$6` booking id, `$7` token,
 /// `$8`-`$11` name, email, phone, details, `$12` now, `$13` accept any token.
@@ -560,6 +603,8 @@ impl Store {
                 failing: AtomicBool::new(false),
                 description,
                 lists: Mutex::new(HashMap::new()),
+                availability: Mutex::new(Availability::default()),
+                availability_ttl: options.availability_ttl,
             }),
         };
         store.migrate().await?;
@@ -703,6 +748,9 @@ impl Store {
         if let Ok(mut cache) = self.inner.lists.lock() {
             cache.clear();
         }
+        if let Ok(mut cache) = self.inner.availability.lock() {
+            *cache = Availability::default();
+        }
         if self.backend() == Backend::Postgres {
             // Fresh statistics, so the generic plans use the indexes from the start.
             on_pool!(self, pool => sqlx::query("ANALYZE").execute(pool).await.map(|_| ())?);
@@ -753,58 +801,102 @@ impl Store {
         })
     }
 
-    /// Every list for the choices so far (empty strings for choices not made), in one query; the
-    /// times (with their free seats) only when `with_times`. Availability (times, seats) is always
-    /// read; the departments, locations and dates come from a cache kept for [`STATIC_TTL`].
+    /// Every list for the choices so far (empty strings for choices not made), in at most one query;
+    /// the times (with their free seats) only when `with_times`, the free seats when a time is
+    /// chosen. Departments, locations and dates come from a cache kept for [`STATIC_TTL`],
+    /// availability from one kept for [`StoreOptions::availability_ttl`].
     ///
     /// # Errors
     /// [`StoreError`] when the database fails.
     pub async fn catalog(&self, choice: &Choice, with_times: bool) -> Result<Catalog, StoreError> {
+        self.read_catalog(choice, with_times, false).await
+    }
+
+    /// [`Store::catalog`] with availability read from the database (and the cache refreshed).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn fresh_catalog(
+        &self,
+        choice: &Choice,
+        with_times: bool,
+    ) -> Result<Catalog, StoreError> {
+        self.read_catalog(choice, with_times, true).await
+    }
+
+    async fn read_catalog(
+        &self,
+        choice: &Choice,
+        with_times: bool,
+        fresh: bool,
+    ) -> Result<Catalog, StoreError> {
         let today = Date::today().to_string();
         let key = (
             choice.department.clone(),
             choice.location.clone(),
             today.clone(),
         );
-        let cached = self.cached_lists(&key);
-        let with_times = with_times && !choice.date.is_empty();
-        if let Some(lists) = &cached
-            && !with_times
-            && choice.time.is_empty()
+        let want_day = !choice.date.is_empty() && (with_times || !choice.time.is_empty());
+        let lists = self.cached_lists(&key);
+        let ttl = self.inner.availability_ttl;
+        let mut day = None;
+        if want_day
+            && !fresh
+            && let Ok(cache) = self.inner.availability.lock()
         {
-            // Nothing to read that can change by the second.
-            return Ok(Catalog {
-                departments: lists.departments.clone(),
-                locations: lists.locations.clone(),
-                dates: lists.dates.clone(),
-                ..Catalog::default()
-            });
+            day = cache.get(&day_key(choice), ttl);
         }
-        let rows = on_pool!(self, pool => {
-            let rows = self.call(
-                sqlx::query(CATALOG)
-                    .bind(&choice.department)
-                    .bind(&choice.location)
-                    .bind(&choice.date)
-                    .bind(&choice.time)
-                    .bind(&today)
-                    .bind(cached.is_none())
-                    .bind(with_times)
-                    .fetch_all(pool),
-            ).await?;
-            rows.iter().map(|row| {
-                Ok::<_, sqlx::Error>((row.try_get::<String, _>(0)?, Item {
-                    id: row.try_get(1)?,
-                    title: row.try_get(2)?,
-                    free: row.try_get(3)?,
-                }))
-            }).collect::<Result<Vec<_>, _>>()?
-        });
+        let (read_lists, read_day) = (lists.is_none(), want_day && day.is_none());
         let mut catalog = Catalog::default();
-        for (kind, item) in rows {
-            catalog.push(&kind, item);
+        if read_lists || read_day {
+            let rows = on_pool!(self, pool => {
+                let rows = self.call(
+                    sqlx::query(CATALOG)
+                        .bind(&choice.department)
+                        .bind(&choice.location)
+                        .bind(&choice.date)
+                        .bind(&today)
+                        .bind(read_lists)
+                        .bind(read_day)
+                        .fetch_all(pool),
+                ).await?;
+                rows.iter().map(|row| {
+                    Ok::<_, sqlx::Error>((
+                        row.try_get::<String, _>(0)?,
+                        Item { id: row.try_get(1)?, title: row.try_get(2)?, free: 1 },
+                        row.try_get::<String, _>(4)?,
+                    ))
+                }).collect::<Result<Vec<_>, _>>()?
+            });
+            let mut slots: Vec<SlotSeats> = Vec::new();
+            let mut seats = Vec::new();
+            for (kind, item, time) in rows {
+                match kind.as_str() {
+                    "department" => catalog.departments.push(item),
+                    "location" => catalog.locations.push(item),
+                    "date" => catalog.dates.push(item),
+                    "time" => slots.push(SlotSeats {
+                        time: item.id,
+                        free: Vec::new(),
+                    }),
+                    "seat" => seats.push((time, item)),
+                    _ => {}
+                }
+            }
+            for (time, seat) in seats {
+                if let Some(slot) = slots.iter_mut().find(|s| s.time == time) {
+                    slot.free.push(seat);
+                }
+            }
+            if read_day {
+                let read = Arc::new(slots);
+                if let Ok(mut cache) = self.inner.availability.lock() {
+                    cache.put(day_key(choice), read.clone(), ttl);
+                }
+                day = Some(read);
+            }
         }
-        match cached {
+        match lists {
             Some(lists) => {
                 catalog.departments.clone_from(&lists.departments);
                 catalog.locations.clone_from(&lists.locations);
@@ -812,7 +904,43 @@ impl Store {
             }
             None => self.cache_lists(key, &catalog),
         }
+        if let Some(day) = day {
+            if with_times {
+                catalog.times = day
+                    .iter()
+                    .map(|slot| Item {
+                        id: slot.time.clone(),
+                        title: slot.time.clone(),
+                        free: i64::try_from(slot.free.len()).unwrap_or(i64::MAX),
+                    })
+                    .collect();
+            }
+            if let Some(slot) = day.iter().find(|slot| slot.time == choice.time) {
+                catalog.seats.clone_from(&slot.free);
+            }
+        }
         Ok(catalog)
+    }
+
+    /// After a booking attempt, this store's cached availability for the slot follows what the
+    /// database said (`free_now`: the slot's free seats when the seat was taken), so this instance
+    /// never offers a seat it has just seen booked.
+    fn note_booking(&self, choice: &Choice, seat: &str, free_now: Option<&[Item]>) {
+        let Ok(mut cache) = self.inner.availability.lock() else {
+            return;
+        };
+        let Some((day, _)) = cache.days.get_mut(&day_key(choice)) else {
+            return;
+        };
+        if let Some(slot) = Arc::make_mut(day)
+            .iter_mut()
+            .find(|slot| slot.time == choice.time)
+        {
+            match free_now {
+                Some(seats) => slot.free = seats.to_vec(),
+                None => slot.free.retain(|s| s.id != seat),
+            }
+        }
     }
 
     fn cached_lists(&self, key: &ListKey) -> Option<Arc<StaticLists>> {
@@ -874,13 +1002,17 @@ impl Store {
         let (mut department, mut location) = (None, None);
         for (kind, id, title) in rows {
             match kind.as_str() {
-                "booked" => return Ok(BookingOutcome::Booked(id)),
+                "booked" => {
+                    self.note_booking(booking.choice, booking.seat, None);
+                    return Ok(BookingOutcome::Booked(id));
+                }
                 "seat" => seats.push(Item { id, title, free: 1 }),
                 "department" => department = Some(title),
                 "location" => location = Some(title),
                 _ => {}
             }
         }
+        self.note_booking(booking.choice, booking.seat, Some(&seats));
         Ok(BookingOutcome::Taken {
             seats,
             department,

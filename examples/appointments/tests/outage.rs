@@ -93,7 +93,8 @@ impl Drop for Proxy {
 }
 
 /// A request that must read the database: the times of a day, with their free seats (departments,
-/// locations and dates may come from the store's short cache; availability never does).
+/// locations and dates may come from the store's short cache; availability does not, with the
+/// store's availability cache off).
 async fn probe(client: &mut Client, token: &str) -> (u16, Duration) {
     let started = Instant::now();
     let data = json!({"department": "cardio", "location": "lisbon", "date": test_day()});
@@ -131,12 +132,10 @@ async fn database_outage_answers_500_fast_and_recovers() {
     }
     let db = PgDb::create().await;
     let proxy = Proxy::start(SocketAddr::from(([127, 0, 0, 1], 5432))).await;
-    let store = Store::open(&StoreOptions::new(
-        Some(db.url_via(proxy.addr)),
-        std::env::temp_dir(),
-    ))
-    .await
-    .unwrap();
+    // Availability read on every request, so each probe below must reach the database.
+    let mut options = StoreOptions::new(Some(db.url_via(proxy.addr)), std::env::temp_dir());
+    options.availability_ttl = Duration::ZERO;
+    let store = Store::open(&options).await.unwrap();
     store.add(&test_data()).await.unwrap();
     let (token, _) = store.issue_token(Duration::from_secs(600)).await.unwrap();
     let mut fresh_tokens = Vec::new();

@@ -6,12 +6,13 @@
 //! would send them (one fresh AES key, so one RSA operation at the endpoint, per request). Then
 //! `--users` tasks, each on its own keep-alive connection, take walks from a queue and send their
 //! eight requests in order (INIT, department, location, date, submit, seat, details, book),
-//! checking each reply's screen. Use a fresh database per run: the seats are the same each time. `--mode ping` sends pre-encrypted health checks instead: the
-//! RSA-bound baseline of any endpoint.
+//! checking each reply's screen. Use a fresh database per run: the seats are the same each time.
+//! `--mode sample` sends the sample flow's request to `flows-hyper-server` instead (the baseline the
+//! issue names), and `--mode ping` health checks (the cheapest request of any endpoint).
 //!
 //! ```text
 //! appointments-load --addr 127.0.0.1:3000 --public-key key.pem --database-url postgres://... --users 16 --walks 1200
-//! appointments-load --addr 127.0.0.1:3001 --public-key key.pem --mode ping --users 16 --requests 10000
+//! appointments-load --addr 127.0.0.1:3001 --public-key key.pem --mode sample --users 16 --requests 9600
 //! ```
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line report
 
@@ -33,7 +34,10 @@ use whatsapp_flows_crypto::{PendingResponse, PrivateKey, PublicKey};
 enum Mode {
     /// Whole booking walks (needs --database-url to seed seats and issue tokens).
     Walk,
-    /// Health checks only.
+    /// The sample flow's request (`data_exchange` from `APPOINTMENT`, a department chosen), as the
+    /// hyper sample server's load test sends it: that server's rate is the baseline.
+    Sample,
+    /// Health checks only: the cheapest request any endpoint serves.
     Ping,
 }
 
@@ -58,7 +62,7 @@ struct Args {
     /// Walks in total (walk mode).
     #[arg(long, default_value_t = 800)]
     walks: usize,
-    /// Requests in total (ping mode).
+    /// Requests in total (sample and ping modes).
     #[arg(long, default_value_t = 8000)]
     requests: usize,
 }
@@ -287,6 +291,16 @@ async fn run(args: Args) -> Result<bool, String> {
     let walks: Vec<Walk> = match args.mode {
         Mode::Ping => (0..args.requests)
             .map(|_| vec![(json!({"version": "3.0", "action": "ping"}), None)])
+            .collect(),
+        Mode::Sample => (0..args.requests)
+            .map(|i| {
+                let data = json!({"trigger": "department_selected", "department": "beauty"});
+                let token = format!("load-{i}");
+                vec![(
+                    request("data_exchange", Some("APPOINTMENT"), data, Some(&token)),
+                    Some("APPOINTMENT"),
+                )]
+            })
             .collect(),
         Mode::Walk => {
             let url = args
