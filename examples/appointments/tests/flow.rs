@@ -417,3 +417,91 @@ async fn back_from_seats_rereads_availability_and_a_taken_seat_returns_to_seats(
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn availability_cache_follows_own_bookings_at_once_and_other_instances_within_its_ttl() {
+    use flows_appointments::store::{BookingOutcome, Choice, NewBooking, Store};
+    for_each_db(|db| async move {
+        let mut options = db.options();
+        options.availability_ttl = Duration::from_millis(400);
+        let ours = Store::open(&options).await.unwrap();
+        ours.add(&common::test_data()).await.unwrap();
+        let theirs = Store::open(&options).await.unwrap();
+        let choice = Choice {
+            department: "cardio".into(),
+            location: "lisbon".into(),
+            date: test_day(),
+            time: "09:00".into(),
+        };
+        let free = |catalog: &flows_appointments::store::Catalog| -> Vec<String> {
+            catalog.seats.iter().map(|s| s.id.clone()).collect()
+        };
+        let book = |store: Store, seat: &'static str| {
+            let choice = choice.clone();
+            async move {
+                let booking = NewBooking {
+                    choice: &choice,
+                    seat,
+                    flow_token: None,
+                    name: "Test",
+                    email: "test@example.com",
+                    phone: "+351 912 345 678",
+                    more_details: "",
+                    any_token: true,
+                };
+                store.book(&booking).await.unwrap()
+            }
+        };
+        assert_eq!(
+            free(&ours.catalog(&choice, true).await.unwrap()),
+            ["A1", "A2", "A3"]
+        );
+
+        // Our own booking shows at once, in the seats and in the time's free count, with no query.
+        assert!(matches!(
+            book(ours.clone(), "A1").await,
+            BookingOutcome::Booked(_)
+        ));
+        let before = ours.query_count();
+        let catalog = ours.catalog(&choice, true).await.unwrap();
+        assert_eq!(ours.query_count(), before, "served from the cache");
+        assert_eq!(free(&catalog), ["A2", "A3"]);
+        assert_eq!(
+            catalog.times.iter().find(|t| t.id == "09:00").unwrap().free,
+            2
+        );
+
+        // Another instance's booking: within the TTL the cache may still offer the seat (booking
+        // it would be refused by the database), a fresh read never does, and after the TTL neither.
+        assert!(matches!(
+            book(theirs.clone(), "A2").await,
+            BookingOutcome::Booked(_)
+        ));
+        assert_eq!(
+            free(&ours.catalog(&choice, true).await.unwrap()),
+            ["A2", "A3"]
+        );
+        assert_eq!(
+            free(&ours.fresh_catalog(&choice, true).await.unwrap()),
+            ["A3"]
+        );
+        assert!(matches!(
+            book(theirs.clone(), "A3").await,
+            BookingOutcome::Booked(_)
+        ));
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        let catalog = ours.catalog(&choice, true).await.unwrap();
+        assert_eq!(free(&catalog), Vec::<String>::new());
+        assert_eq!(
+            catalog.times.iter().find(|t| t.id == "09:00").unwrap().free,
+            0
+        );
+
+        // Whatever a cache showed, the database decides the booking.
+        match book(ours.clone(), "A3").await {
+            BookingOutcome::Taken { seats, .. } => assert!(seats.is_empty()),
+            other => panic!("{other:?}"),
+        }
+    })
+    .await;
+}
