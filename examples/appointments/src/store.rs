@@ -11,8 +11,9 @@
 //! | BACK from SEATS | [`Store::fresh_catalog`]: the same, availability always read |
 //! | SUMMARY | [`Store::book`]: the booking `INSERT ... ON CONFLICT DO NOTHING`, and on conflict the fresh free seats |
 //!
-//! Races are decided by the database: `bookings` has `UNIQUE (slot_id, seat_id)` and the insert is
-//! one atomic statement; a trigger marks the flow token used in the same transaction.
+//! Races are decided by the database: `bookings` has `UNIQUE (slot_id, seat_id)`, a flow token books
+//! at most once (a unique index on the bookings' checked tokens; a token is used when it has a
+//! booking), and the insert is one atomic statement.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -44,16 +45,30 @@ pub const DEFAULT_AVAILABILITY_TTL: Duration = Duration::from_secs(1);
 /// The SQLite file inside the data directory.
 pub const SQLITE_FILE: &str = "appointments.sqlite3";
 
-const PG_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "schema",
-    include_str!("../migrations/postgres/0001_schema.sql"),
-)];
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "schema",
-    include_str!("../migrations/sqlite/0001_schema.sql"),
-)];
+const PG_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "schema",
+        include_str!("../migrations/postgres/0001_schema.sql"),
+    ),
+    (
+        2,
+        "one booking per token",
+        include_str!("../migrations/postgres/0002_one_booking_per_token.sql"),
+    ),
+];
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "schema",
+        include_str!("../migrations/sqlite/0001_schema.sql"),
+    ),
+    (
+        2,
+        "one booking per token",
+        include_str!("../migrations/sqlite/0002_one_booking_per_token.sql"),
+    ),
+];
 
 /// Why a database call failed.
 #[derive(Debug, thiserror::Error)]
@@ -451,7 +466,12 @@ mod futures_core_compat {
     pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 }
 
-const TOKEN_CHECK: &str = "SELECT expires_at, used_at FROM flow_tokens WHERE token = $1";
+/// A token's expiry, and whether it has booked (used tokens are those with a booking).
+const TOKEN_CHECK: &str = "
+SELECT t.expires_at,
+       EXISTS (SELECT 1 FROM bookings b WHERE b.flow_token = t.token AND b.token_checked) AS used
+  FROM flow_tokens t
+ WHERE t.token = $1";
 
 const ISSUE_TOKEN: &str =
     "INSERT INTO flow_tokens (token, created_at, expires_at) VALUES ($1, $2, $3)";
@@ -487,12 +507,11 @@ ORDER BY 1, 5, 4, 3";
 /// The booking insert's shared part: `$1`-`$4` the slot, `$5` seat, `$6` booking id, `$7` token,
 /// `$8`-`$11` name, email, phone, details, `$12` now, `$13` accept any token.
 const BOOK_INSERT: &str = "
-INSERT INTO bookings (booking_id, flow_token, slot_id, seat_id, name, email, phone, more_details, created_at)
-SELECT $6, $7, st.slot_id, st.id, $8, $9, $10, $11, $12
+INSERT INTO bookings (booking_id, flow_token, token_checked, slot_id, seat_id, name, email, phone, more_details, created_at)
+SELECT $6, $7, NOT $13, st.slot_id, st.id, $8, $9, $10, $11, $12
   FROM slots s JOIN seats st ON st.slot_id = s.id
  WHERE s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.start_time = $4 AND st.id = $5
-   AND ($13 OR EXISTS (SELECT 1 FROM flow_tokens t
-                        WHERE t.token = $7 AND t.used_at IS NULL AND t.expires_at > $12))
+   AND ($13 OR EXISTS (SELECT 1 FROM flow_tokens t WHERE t.token = $7 AND t.expires_at > $12))
 ON CONFLICT DO NOTHING
 RETURNING 'booked' AS kind, booking_id AS id, '' AS title, CAST(1 AS BIGINT) AS free, CAST(0 AS BIGINT) AS position";
 
@@ -790,14 +809,14 @@ impl Store {
     /// # Errors
     /// [`StoreError`] when the database fails.
     pub async fn check_token(&self, token: &str) -> Result<TokenState, StoreError> {
-        let row: Option<(i64, Option<i64>)> = on_pool!(self, pool => self.call(
+        let row: Option<(i64, bool)> = on_pool!(self, pool => self.call(
             sqlx::query_as(TOKEN_CHECK).bind(token).fetch_optional(pool)
         ).await?);
         Ok(match row {
             None => TokenState::Unknown,
-            Some((_, Some(_))) => TokenState::Used,
-            Some((expires, None)) if expires <= unix_now() => TokenState::Expired,
-            Some((expires_at, None)) => TokenState::Valid { expires_at },
+            Some((_, true)) => TokenState::Used,
+            Some((expires, false)) if expires <= unix_now() => TokenState::Expired,
+            Some((expires_at, false)) => TokenState::Valid { expires_at },
         })
     }
 
@@ -963,8 +982,8 @@ impl Store {
         }
     }
 
-    /// Books a seat atomically: one `INSERT ... ON CONFLICT DO NOTHING` (the UNIQUE constraint decides
-    /// races; a trigger marks the flow token used in the same transaction) that, when nothing was
+    /// Books a seat atomically: one `INSERT ... ON CONFLICT DO NOTHING` (the unique constraints decide
+    /// races: one booking per seat and slot, one per checked flow token) that, when nothing was
     /// inserted, also returns the slot's other free seats. One round trip.
     ///
     /// # Errors
@@ -1029,15 +1048,13 @@ impl Store {
         Ok(on_pool!(self, pool => self.call(sqlx::query_scalar(sql).fetch_one(pool)).await?))
     }
 
-    /// The state a flow token is in after a booking: `(used_at, booking_id)` (tests).
+    /// The booking a flow token made: `(created_at, booking_id)` (tests).
     ///
     /// # Errors
     /// [`StoreError`] when the database fails.
-    pub async fn token_record(
-        &self,
-        token: &str,
-    ) -> Result<Option<(Option<i64>, Option<String>)>, StoreError> {
-        let sql = "SELECT used_at, booking_id FROM flow_tokens WHERE token = $1";
+    pub async fn token_booking(&self, token: &str) -> Result<Option<(i64, String)>, StoreError> {
+        let sql =
+            "SELECT created_at, booking_id FROM bookings WHERE flow_token = $1 AND token_checked";
         Ok(
             on_pool!(self, pool => self.call(sqlx::query_as(sql).bind(token).fetch_optional(pool)).await?),
         )

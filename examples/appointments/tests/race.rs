@@ -83,3 +83,67 @@ async fn fifty_users_race_for_one_seat() {
         assert_eq!(server.store.booking_count().await.unwrap(), 2);
     }
 }
+
+/// One flow token submitted twice at once with different seats (a double tap after going back, or
+/// a replay): the database lets it book once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_token_books_once_even_racing_itself() {
+    for db in databases().await {
+        eprintln!("--- {}", db.name());
+        let server = server(open_store(&db).await, false).await;
+        let (token, _) = server
+            .store
+            .issue_token(Duration::from_secs(600))
+            .await
+            .unwrap();
+        let barrier = Arc::new(Barrier::new(2));
+        let mut tasks = Vec::new();
+        for (n, seat) in ["A1", "A2"].into_iter().enumerate() {
+            let (addr, barrier, token) = (server.addr, barrier.clone(), token.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut client = Client::new(addr, public_key());
+                let mut user = User::new(&mut client, token, Rng::new(n as u64));
+                let data = json!({"department": "cardio", "location": "lisbon", "date": test_day(),
+                    "time": "09:00", "seat": seat, "name": "Ana", "email": "ana@example.com",
+                    "phone": "+351 912 345 678", "more_details": ""});
+                // The token's verdict is cached first, as in a real walk.
+                let summary = user
+                    .send("data_exchange", Some("DETAILS"), data.clone())
+                    .await
+                    .unwrap();
+                assert_eq!(summary.screen(), Some("SUMMARY"));
+                barrier.wait().await;
+                match user.send("data_exchange", Some("SUMMARY"), data).await {
+                    Ok(done) => done.screen().unwrap_or_default().to_owned(),
+                    // The loser's token check ran after the winner's booking.
+                    Err(error) if error.to_string().contains("HTTP 427") => "427".to_owned(),
+                    Err(error) => panic!("{error}"),
+                }
+            }));
+        }
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.push(
+                tokio::time::timeout(Duration::from_secs(60), task)
+                    .await
+                    .unwrap()
+                    .unwrap(),
+            );
+        }
+        outcomes.sort();
+        // The loser is refused by the booking (back to SEATS) or, if its token check came after
+        // the winner's booking, by that (427).
+        assert!(
+            outcomes == ["SEATS", "SUCCESS"] || outcomes == ["427", "SUCCESS"],
+            "{}: {outcomes:?}",
+            db.name()
+        );
+        // One booking for the token, plus the booking the test data starts with.
+        assert_eq!(
+            server.store.booking_count().await.unwrap(),
+            2,
+            "{}",
+            db.name()
+        );
+    }
+}

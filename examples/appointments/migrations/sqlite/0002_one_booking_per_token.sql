@@ -1,0 +1,21 @@
+-- A flow token books at most once, and the database decides it: a unique index over the bookings
+-- made with a checked token. It replaces the trigger that copied "used" into flow_tokens. Whether
+-- a token is used is now a fact about bookings, kept in one place.
+ALTER TABLE bookings ADD COLUMN token_checked INTEGER NOT NULL DEFAULT 1;
+
+-- Bookings made with FLOWS_ACCEPT_ANY_TOKEN (tokens never issued, maybe shared by demo users).
+UPDATE bookings SET token_checked = 0
+ WHERE NOT EXISTS (SELECT 1 FROM flow_tokens t WHERE t.token = bookings.flow_token);
+
+-- A token that booked twice before this migration: its first booking keeps it.
+UPDATE bookings SET token_checked = 0
+ WHERE token_checked
+   AND EXISTS (SELECT 1 FROM bookings o
+                WHERE o.token_checked AND o.flow_token = bookings.flow_token
+                  AND o.booking_id < bookings.booking_id);
+
+CREATE UNIQUE INDEX bookings_one_per_token ON bookings (flow_token) WHERE token_checked;
+
+DROP TRIGGER bookings_use_token;
+ALTER TABLE flow_tokens DROP COLUMN used_at;
+ALTER TABLE flow_tokens DROP COLUMN booking_id;
