@@ -12,15 +12,15 @@
 //! | SUMMARY | [`Store::book`]: the booking `INSERT ... ON CONFLICT DO NOTHING`, and on conflict the fresh free seats |
 //!
 //! Races are decided by the database: `bookings` has `UNIQUE (slot_id, seat_id)`, a flow token books
-//! at most once (a unique index on the bookings' checked tokens; a token is used when it has a
-//! booking), and the insert is one atomic statement.
+//! at most once (a unique index on the bookings' checked tokens), and the booking is one atomic
+//! statement that also records the token's use in `flow_tokens`.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use sqlx::Row as _;
@@ -466,12 +466,8 @@ mod futures_core_compat {
     pub(crate) type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 }
 
-/// A token's expiry, and whether it has booked (used tokens are those with a booking).
-const TOKEN_CHECK: &str = "
-SELECT t.expires_at,
-       EXISTS (SELECT 1 FROM bookings b WHERE b.flow_token = t.token AND b.token_checked) AS used
-  FROM flow_tokens t
- WHERE t.token = $1";
+/// A token's expiry and when it was used (the booking statement records that).
+const TOKEN_CHECK: &str = "SELECT expires_at, used_at FROM flow_tokens WHERE token = $1";
 
 const ISSUE_TOKEN: &str =
     "INSERT INTO flow_tokens (token, created_at, expires_at) VALUES ($1, $2, $3)";
@@ -511,7 +507,8 @@ INSERT INTO bookings (booking_id, flow_token, token_checked, slot_id, seat_id, n
 SELECT $6, $7, NOT $13, st.slot_id, st.id, $8, $9, $10, $11, $12
   FROM slots s JOIN seats st ON st.slot_id = s.id
  WHERE s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.start_time = $4 AND st.id = $5
-   AND ($13 OR EXISTS (SELECT 1 FROM flow_tokens t WHERE t.token = $7 AND t.expires_at > $12))
+   AND ($13 OR EXISTS (SELECT 1 FROM flow_tokens t
+                        WHERE t.token = $7 AND t.used_at IS NULL AND t.expires_at > $12))
 ON CONFLICT DO NOTHING
 RETURNING 'booked' AS kind, booking_id AS id, '' AS title, CAST(1 AS BIGINT) AS free, CAST(0 AS BIGINT) AS position";
 
@@ -527,15 +524,20 @@ SELECT 'department', d.id, d.title, CAST(1 AS BIGINT), CAST(0 AS BIGINT) FROM de
 UNION ALL
 SELECT 'location', l.id, l.title, CAST(1 AS BIGINT), CAST(0 AS BIGINT) FROM locations l WHERE NOT_BOOKED AND l.id = $2";
 
-/// PostgreSQL: one statement; the INSERT is a data-modifying CTE the fallback reads.
+/// PostgreSQL: one statement. The INSERT is a data-modifying CTE that the token's use and the
+/// fallback read; the unique index on the bookings' tokens decides a token racing itself.
 fn book_sql_postgres() -> String {
     format!(
-        "WITH booked AS ({BOOK_INSERT})\nSELECT kind, id, title, free, position FROM booked\nUNION ALL{}",
+        "WITH booked AS ({BOOK_INSERT}),\n\
+         used AS (UPDATE flow_tokens t SET used_at = $12, booking_id = $6\n\
+                   WHERE t.token = $7 AND NOT $13 AND EXISTS (SELECT 1 FROM booked))\n\
+         SELECT kind, id, title, free, position FROM booked\nUNION ALL{}",
         BOOK_FALLBACK.replace("NOT_BOOKED", "NOT EXISTS (SELECT 1 FROM booked)")
     )
 }
 
-/// SQLite (no DML in CTEs): two statements in one in-process batch; the second sees the first.
+/// SQLite (no DML in CTEs): two statements in one in-process batch; the second sees the first, and
+/// a trigger records the token's use.
 fn book_sql_sqlite() -> String {
     format!(
         "{BOOK_INSERT};\n{};",
@@ -809,14 +811,14 @@ impl Store {
     /// # Errors
     /// [`StoreError`] when the database fails.
     pub async fn check_token(&self, token: &str) -> Result<TokenState, StoreError> {
-        let row: Option<(i64, bool)> = on_pool!(self, pool => self.call(
+        let row: Option<(i64, Option<i64>)> = on_pool!(self, pool => self.call(
             sqlx::query_as(TOKEN_CHECK).bind(token).fetch_optional(pool)
         ).await?);
         Ok(match row {
             None => TokenState::Unknown,
-            Some((_, true)) => TokenState::Used,
-            Some((expires, false)) if expires <= unix_now() => TokenState::Expired,
-            Some((expires_at, false)) => TokenState::Valid { expires_at },
+            Some((_, Some(_))) => TokenState::Used,
+            Some((expires, None)) if expires <= unix_now() => TokenState::Expired,
+            Some((expires_at, None)) => TokenState::Valid { expires_at },
         })
     }
 
@@ -991,13 +993,15 @@ impl Store {
     pub async fn book(&self, booking: &NewBooking<'_>) -> Result<BookingOutcome, StoreError> {
         let booking_id = new_booking_id()?;
         let now = unix_now();
-        let sql = match self.backend() {
-            Backend::Postgres => book_sql_postgres(),
-            Backend::Sqlite => book_sql_sqlite(),
+        static POSTGRES: LazyLock<String> = LazyLock::new(book_sql_postgres);
+        static SQLITE: LazyLock<String> = LazyLock::new(book_sql_sqlite);
+        let sql: &str = match self.backend() {
+            Backend::Postgres => &POSTGRES,
+            Backend::Sqlite => &SQLITE,
         };
         let rows = on_pool!(self, pool => {
             let rows = self.call(
-                sqlx::query(&sql)
+                sqlx::query(sql)
                     .bind(&booking.choice.department)
                     .bind(&booking.choice.location)
                     .bind(&booking.choice.date)
@@ -1048,13 +1052,15 @@ impl Store {
         Ok(on_pool!(self, pool => self.call(sqlx::query_scalar(sql).fetch_one(pool)).await?))
     }
 
-    /// The booking a flow token made: `(created_at, booking_id)` (tests).
+    /// The state a flow token is in after a booking: `(used_at, booking_id)` (tests).
     ///
     /// # Errors
     /// [`StoreError`] when the database fails.
-    pub async fn token_booking(&self, token: &str) -> Result<Option<(i64, String)>, StoreError> {
-        let sql =
-            "SELECT created_at, booking_id FROM bookings WHERE flow_token = $1 AND token_checked";
+    pub async fn token_record(
+        &self,
+        token: &str,
+    ) -> Result<Option<(Option<i64>, Option<String>)>, StoreError> {
+        let sql = "SELECT used_at, booking_id FROM flow_tokens WHERE token = $1";
         Ok(
             on_pool!(self, pool => self.call(sqlx::query_as(sql).bind(token).fetch_optional(pool)).await?),
         )

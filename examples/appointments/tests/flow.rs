@@ -134,9 +134,10 @@ async fn scripted_walk_fits_the_contract_in_two_round_trips_per_request() {
         assert!(booking_id.starts_with("BK-"));
 
         assert_contract(&contract(), &user.steps);
-        // The token is used: it has this booking.
-        let (_, booked_with) = server.store.token_booking(&token).await.unwrap().unwrap();
-        assert_eq!(booked_with, booking_id);
+        // The token is used, in the same statement as the booking.
+        let record = server.store.token_record(&token).await.unwrap().unwrap();
+        assert!(record.0.is_some());
+        assert_eq!(record.1.as_deref(), Some(booking_id.as_str()));
 
         // The seat is gone for everyone else.
         let (other, _) = server.store.issue_token(Duration::from_secs(600)).await.unwrap();

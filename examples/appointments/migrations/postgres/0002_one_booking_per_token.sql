@@ -1,7 +1,8 @@
 -- A flow token books at most once, and the database decides it: a unique index over the bookings
--- made with a checked token. It replaces the trigger that copied "used" into flow_tokens, which
--- two concurrent bookings with one token (different seats) could both pass. Whether a token is
--- used is now a fact about bookings, kept in one place, and booking costs one write less.
+-- made with a checked token. The trigger that marked the token used could not: two concurrent
+-- bookings with one token (different seats) both passed the insert's check, and the trigger then
+-- overwrote used_at. The booking statement now records the use itself, in the same statement, and
+-- flow_tokens.used_at stays what the token check reads (one key lookup).
 ALTER TABLE bookings ADD COLUMN token_checked BOOLEAN NOT NULL DEFAULT TRUE;
 
 -- Bookings made with FLOWS_ACCEPT_ANY_TOKEN (tokens never issued, maybe shared by demo users).
@@ -18,4 +19,3 @@ CREATE UNIQUE INDEX bookings_one_per_token ON bookings (flow_token) WHERE token_
 
 DROP TRIGGER bookings_use_token ON bookings;
 DROP FUNCTION bookings_use_token();
-ALTER TABLE flow_tokens DROP COLUMN used_at, DROP COLUMN booking_id;
