@@ -174,15 +174,57 @@ type ListKey = (String, String, String);
 /// `(department, location, date)`.
 type DayKey = (String, String, String);
 
-/// One time of a day and its free seats.
-#[derive(Clone, Debug)]
-struct SlotSeats {
-    time: String,
-    free: Vec<Item>,
+/// A day's availability: every time with its free-seat count, and each time's free seats.
+#[derive(Clone, Debug, Default)]
+struct DaySeats {
+    times: Arc<[Item]>,
+    free: HashMap<String, Arc<[Item]>>,
 }
 
-/// A day's availability: every time, with its free seats.
-type Day = Arc<Vec<SlotSeats>>;
+impl DaySeats {
+    fn new(times: Vec<String>, mut seats: HashMap<String, Vec<Item>>) -> Self {
+        let times: Vec<Item> = times
+            .into_iter()
+            .map(|time| {
+                let free = seats.get(&time).map_or(0, Vec::len);
+                Item {
+                    title: time.clone(),
+                    id: time,
+                    free: i64::try_from(free).unwrap_or(i64::MAX),
+                }
+            })
+            .collect();
+        let free = times
+            .iter()
+            .map(|t| (t.id.clone(), seats.remove(&t.id).unwrap_or_default().into()))
+            .collect();
+        Self {
+            times: times.into(),
+            free,
+        }
+    }
+
+    /// The same day with `time`'s free seats replaced.
+    fn with_free(&self, time: &str, seats: Vec<Item>) -> Self {
+        let count = i64::try_from(seats.len()).unwrap_or(i64::MAX);
+        let mut day = self.clone();
+        if day.free.contains_key(time) {
+            day.free.insert(time.to_owned(), seats.into());
+            day.times = self
+                .times
+                .iter()
+                .map(|t| Item {
+                    free: if t.id == time { count } else { t.free },
+                    ..t.clone()
+                })
+                .collect();
+        }
+        day
+    }
+}
+
+/// A day's availability, shared.
+type Day = Arc<DaySeats>;
 
 /// Recent availability reads, by day: one read serves the time list, the seat list of every time
 /// and the seat check of that day.
@@ -218,9 +260,9 @@ fn day_key(choice: &Choice) -> DayKey {
 
 #[derive(Debug)]
 struct StaticLists {
-    departments: Vec<Item>,
-    locations: Vec<Item>,
-    dates: Vec<Item>,
+    departments: Arc<[Item]>,
+    locations: Arc<[Item]>,
+    dates: Arc<[Item]>,
 }
 
 impl std::fmt::Debug for Store {
@@ -268,19 +310,20 @@ pub struct Item {
     pub free: i64,
 }
 
-/// Every list the flow's screens show for a choice so far, read in one query.
+/// Every list the flow's screens show for a choice so far. The lists are shared with the store's
+/// caches (cloning a catalog copies no items).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Catalog {
     /// All departments.
-    pub departments: Vec<Item>,
+    pub departments: Arc<[Item]>,
     /// Locations with upcoming slots for the chosen department.
-    pub locations: Vec<Item>,
+    pub locations: Arc<[Item]>,
     /// Upcoming days with slots for the chosen department and location.
-    pub dates: Vec<Item>,
+    pub dates: Arc<[Item]>,
     /// Times on the chosen day, with their free seats.
-    pub times: Vec<Item>,
+    pub times: Arc<[Item]>,
     /// Free seats of the chosen time.
-    pub seats: Vec<Item>,
+    pub seats: Arc<[Item]>,
 }
 
 /// The choices that identify a slot and seat.
@@ -868,6 +911,7 @@ impl Store {
             day = cache.get(&day_key(choice), ttl);
         }
         let (read_lists, read_day) = (lists.is_none(), want_day && day.is_none());
+        let mut lists_read = None;
         let mut catalog = Catalog::default();
         if read_lists || read_day {
             let rows = on_pool!(self, pool => {
@@ -889,55 +933,47 @@ impl Store {
                     ))
                 }).collect::<Result<Vec<_>, _>>()?
             });
-            let mut slots: Vec<SlotSeats> = Vec::new();
-            let mut seats = Vec::new();
+            let (mut departments, mut locations, mut dates) = (Vec::new(), Vec::new(), Vec::new());
+            let mut times = Vec::new();
+            let mut seats: HashMap<String, Vec<Item>> = HashMap::new();
             for (kind, item, time) in rows {
                 match kind.as_str() {
-                    "department" => catalog.departments.push(item),
-                    "location" => catalog.locations.push(item),
-                    "date" => catalog.dates.push(item),
-                    "time" => slots.push(SlotSeats {
-                        time: item.id,
-                        free: Vec::new(),
-                    }),
-                    "seat" => seats.push((time, item)),
+                    "department" => departments.push(item),
+                    "location" => locations.push(item),
+                    "date" => dates.push(item),
+                    "time" => times.push(item.id),
+                    "seat" => seats.entry(time).or_default().push(item),
                     _ => {}
                 }
             }
-            for (time, seat) in seats {
-                if let Some(slot) = slots.iter_mut().find(|s| s.time == time) {
-                    slot.free.push(seat);
-                }
+            if read_lists {
+                let lists = Arc::new(StaticLists {
+                    departments: departments.into(),
+                    locations: locations.into(),
+                    dates: dates.into(),
+                });
+                self.cache_lists(key, lists.clone());
+                lists_read = Some(lists);
             }
             if read_day {
-                let read = Arc::new(slots);
+                let read = Arc::new(DaySeats::new(times, seats));
                 if let Ok(mut cache) = self.inner.availability.lock() {
                     cache.put(day_key(choice), read.clone(), ttl);
                 }
                 day = Some(read);
             }
         }
-        match lists {
-            Some(lists) => {
-                catalog.departments.clone_from(&lists.departments);
-                catalog.locations.clone_from(&lists.locations);
-                catalog.dates.clone_from(&lists.dates);
-            }
-            None => self.cache_lists(key, &catalog),
+        if let Some(lists) = lists.or(lists_read) {
+            catalog.departments = lists.departments.clone();
+            catalog.locations = lists.locations.clone();
+            catalog.dates = lists.dates.clone();
         }
         if let Some(day) = day {
             if with_times {
-                catalog.times = day
-                    .iter()
-                    .map(|slot| Item {
-                        id: slot.time.clone(),
-                        title: slot.time.clone(),
-                        free: i64::try_from(slot.free.len()).unwrap_or(i64::MAX),
-                    })
-                    .collect();
+                catalog.times = day.times.clone();
             }
-            if let Some(slot) = day.iter().find(|slot| slot.time == choice.time) {
-                catalog.seats.clone_from(&slot.free);
+            if let Some(seats) = day.free.get(&choice.time) {
+                catalog.seats = seats.clone();
             }
         }
         Ok(catalog)
@@ -953,15 +989,14 @@ impl Store {
         let Some((day, _)) = cache.days.get_mut(&day_key(choice)) else {
             return;
         };
-        if let Some(slot) = Arc::make_mut(day)
-            .iter_mut()
-            .find(|slot| slot.time == choice.time)
-        {
-            match free_now {
-                Some(seats) => slot.free = seats.to_vec(),
-                None => slot.free.retain(|s| s.id != seat),
-            }
-        }
+        let seats = match free_now {
+            Some(seats) => seats.to_vec(),
+            None => match day.free.get(&choice.time) {
+                Some(seats) => seats.iter().filter(|s| s.id != seat).cloned().collect(),
+                None => return,
+            },
+        };
+        *day = Arc::new(day.with_free(&choice.time, seats));
     }
 
     fn cached_lists(&self, key: &ListKey) -> Option<Arc<StaticLists>> {
@@ -970,17 +1005,12 @@ impl Store {
         (at.elapsed() < STATIC_TTL).then(|| lists.clone())
     }
 
-    fn cache_lists(&self, key: ListKey, catalog: &Catalog) {
+    fn cache_lists(&self, key: ListKey, lists: Arc<StaticLists>) {
         if let Ok(mut cache) = self.inner.lists.lock() {
             if cache.len() >= LIST_CACHE_CAPACITY {
                 cache.clear();
             }
-            let lists = StaticLists {
-                departments: catalog.departments.clone(),
-                locations: catalog.locations.clone(),
-                dates: catalog.dates.clone(),
-            };
-            cache.insert(key, (Arc::new(lists), Instant::now()));
+            cache.insert(key, (lists, Instant::now()));
         }
     }
 
