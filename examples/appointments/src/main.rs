@@ -20,6 +20,10 @@ use flows_router::hyper::{FlowService, serve};
 use flows_router::{Endpoint, EndpointBuilder};
 use whatsapp_flows_crypto::KeySet;
 
+// Small allocations freed on other threads are the flow's commonest; see Cargo.toml.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Appointment booking with seat selection over WhatsApp Flows.
 ///
 /// With no DATABASE_URL it keeps its data in an SQLite file in FLOWS_DATA_DIR, and with no key
