@@ -15,6 +15,11 @@ UPDATE bookings b SET token_checked = FALSE
    AND EXISTS (SELECT 1 FROM bookings o
                 WHERE o.token_checked AND o.flow_token = b.flow_token AND o.booking_id < b.booking_id);
 
+-- flow_tokens records the booking that keeps the token.
+UPDATE flow_tokens t SET used_at = b.created_at, booking_id = b.booking_id
+  FROM bookings b
+ WHERE b.flow_token = t.token AND b.token_checked AND t.booking_id IS DISTINCT FROM b.booking_id;
+
 CREATE UNIQUE INDEX bookings_one_per_token ON bookings (flow_token) WHERE token_checked;
 
 DROP TRIGGER bookings_use_token ON bookings;

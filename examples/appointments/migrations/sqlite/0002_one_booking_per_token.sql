@@ -14,4 +14,12 @@ UPDATE bookings SET token_checked = 0
                 WHERE o.token_checked AND o.flow_token = bookings.flow_token
                   AND o.booking_id < bookings.booking_id);
 
+-- flow_tokens records the booking that keeps the token.
+UPDATE flow_tokens
+   SET (used_at, booking_id) = (SELECT b.created_at, b.booking_id FROM bookings b
+                                 WHERE b.flow_token = flow_tokens.token AND b.token_checked)
+ WHERE EXISTS (SELECT 1 FROM bookings b
+                WHERE b.flow_token = flow_tokens.token AND b.token_checked
+                  AND b.booking_id IS NOT flow_tokens.booking_id);
+
 CREATE UNIQUE INDEX bookings_one_per_token ON bookings (flow_token) WHERE token_checked;
