@@ -901,7 +901,7 @@ impl Store {
             today.clone(),
         );
         let want_day = !choice.date.is_empty() && (with_times || !choice.time.is_empty());
-        let lists = self.cached_lists(&key);
+        let mut lists = self.cached_lists(&key);
         let ttl = self.inner.availability_ttl;
         let mut day = None;
         if want_day
@@ -911,8 +911,6 @@ impl Store {
             day = cache.get(&day_key(choice), ttl);
         }
         let (read_lists, read_day) = (lists.is_none(), want_day && day.is_none());
-        let mut lists_read = None;
-        let mut catalog = Catalog::default();
         if read_lists || read_day {
             let rows = on_pool!(self, pool => {
                 let rows = self.call(
@@ -947,13 +945,13 @@ impl Store {
                 }
             }
             if read_lists {
-                let lists = Arc::new(StaticLists {
+                let read = Arc::new(StaticLists {
                     departments: departments.into(),
                     locations: locations.into(),
                     dates: dates.into(),
                 });
-                self.cache_lists(key, lists.clone());
-                lists_read = Some(lists);
+                self.cache_lists(key, read.clone());
+                lists = Some(read);
             }
             if read_day {
                 let read = Arc::new(DaySeats::new(times, seats));
@@ -963,11 +961,12 @@ impl Store {
                 day = Some(read);
             }
         }
-        if let Some(lists) = lists.or(lists_read) {
-            catalog.departments = lists.departments.clone();
-            catalog.locations = lists.locations.clone();
-            catalog.dates = lists.dates.clone();
-        }
+        let mut catalog = lists.map_or_else(Catalog::default, |lists| Catalog {
+            departments: lists.departments.clone(),
+            locations: lists.locations.clone(),
+            dates: lists.dates.clone(),
+            ..Catalog::default()
+        });
         if let Some(day) = day {
             if with_times {
                 catalog.times = day.times.clone();

@@ -420,7 +420,7 @@ async fn back_from_seats_rereads_availability_and_a_taken_seat_returns_to_seats(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn availability_cache_follows_own_bookings_at_once_and_other_instances_within_its_ttl() {
-    use flows_appointments::store::{BookingOutcome, Choice, NewBooking, Store};
+    use flows_appointments::store::{BookingOutcome, Choice, Store};
     for_each_db(|db| async move {
         let mut options = db.options();
         options.availability_ttl = Duration::from_millis(400);
@@ -436,22 +436,6 @@ async fn availability_cache_follows_own_bookings_at_once_and_other_instances_wit
         let free = |catalog: &flows_appointments::store::Catalog| -> Vec<String> {
             catalog.seats.iter().map(|s| s.id.clone()).collect()
         };
-        let book = |store: Store, seat: &'static str| {
-            let choice = choice.clone();
-            async move {
-                let booking = NewBooking {
-                    choice: &choice,
-                    seat,
-                    flow_token: None,
-                    name: "Test",
-                    email: "test@example.com",
-                    phone: "+351 912 345 678",
-                    more_details: "",
-                    any_token: true,
-                };
-                store.book(&booking).await.unwrap()
-            }
-        };
         assert_eq!(
             free(&ours.catalog(&choice, true).await.unwrap()),
             ["A1", "A2", "A3"]
@@ -459,7 +443,7 @@ async fn availability_cache_follows_own_bookings_at_once_and_other_instances_wit
 
         // Our own booking shows at once, in the seats and in the time's free count, with no query.
         assert!(matches!(
-            book(ours.clone(), "A1").await,
+            common::book(&ours, &choice, "A1", None, true).await,
             BookingOutcome::Booked(_)
         ));
         let before = ours.query_count();
@@ -474,7 +458,7 @@ async fn availability_cache_follows_own_bookings_at_once_and_other_instances_wit
         // Another instance's booking: within the TTL the cache may still offer the seat (booking
         // it would be refused by the database), a fresh read never does, and after the TTL neither.
         assert!(matches!(
-            book(theirs.clone(), "A2").await,
+            common::book(&theirs, &choice, "A2", None, true).await,
             BookingOutcome::Booked(_)
         ));
         assert_eq!(
@@ -486,7 +470,7 @@ async fn availability_cache_follows_own_bookings_at_once_and_other_instances_wit
             ["A3"]
         );
         assert!(matches!(
-            book(theirs.clone(), "A3").await,
+            common::book(&theirs, &choice, "A3", None, true).await,
             BookingOutcome::Booked(_)
         ));
         tokio::time::sleep(Duration::from_millis(450)).await;
@@ -498,7 +482,7 @@ async fn availability_cache_follows_own_bookings_at_once_and_other_instances_wit
         );
 
         // Whatever a cache showed, the database decides the booking.
-        match book(ours.clone(), "A3").await {
+        match common::book(&ours, &choice, "A3", None, true).await {
             BookingOutcome::Taken { seats, .. } => assert!(seats.is_empty()),
             other => panic!("{other:?}"),
         }

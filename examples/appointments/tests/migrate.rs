@@ -8,7 +8,7 @@ mod common;
 use std::borrow::Cow;
 
 use common::{Db, databases};
-use flows_appointments::store::{BookingOutcome, Choice, NewBooking, Store, sqlite_path};
+use flows_appointments::store::{BookingOutcome, Choice, Store, sqlite_path};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::SqliteConnectOptions;
 
@@ -84,29 +84,19 @@ async fn migration_0002_keeps_one_booking_per_token() {
             date: "2099-01-01".into(),
             time: "09:00".into(),
         };
-        let book = |seat: &'static str, token: &'static str, any_token: bool| {
-            let (store, choice) = (store.clone(), choice.clone());
-            async move {
-                let booking = NewBooking {
-                    choice: &choice,
-                    seat,
-                    flow_token: Some(token),
-                    name: "n",
-                    email: "e@example.com",
-                    phone: "+351 912 345 678",
-                    more_details: "",
-                    any_token,
-                };
-                store.book(&booking).await.unwrap()
-            }
-        };
         // A used token books no more; an unused one books once; demo bookings may share a token.
         assert!(
-            matches!(book("F", "t1", false).await, BookingOutcome::Taken { .. }),
+            matches!(
+                common::book(&store, &choice, "F", Some("t1"), false).await,
+                BookingOutcome::Taken { .. }
+            ),
             "{name}"
         );
         assert!(
-            matches!(book("F", "t2", false).await, BookingOutcome::Booked(_)),
+            matches!(
+                common::book(&store, &choice, "F", Some("t2"), false).await,
+                BookingOutcome::Booked(_)
+            ),
             "{name}"
         );
         assert_eq!(store.booking_count().await.unwrap(), 5, "{name}");

@@ -18,7 +18,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use flows_appointments::date::Date;
 use flows_appointments::sim::Step;
-use flows_appointments::store::{SeedData, SeedSlot, Store, StoreOptions};
+use flows_appointments::store::{
+    BookingOutcome, Choice, NewBooking, SeedData, SeedSlot, Store, StoreOptions,
+};
 use flows_appointments::{App, FLOW_JSON, flow};
 use flows_router::contract::FlowContract;
 use flows_router::hyper::{FlowService, serve};
@@ -226,6 +228,27 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Books `seat` straight through the store (no endpoint), with made-up personal details.
+pub async fn book(
+    store: &Store,
+    choice: &Choice,
+    seat: &str,
+    flow_token: Option<&str>,
+    any_token: bool,
+) -> BookingOutcome {
+    let booking = NewBooking {
+        choice,
+        seat,
+        flow_token,
+        name: "Test",
+        email: "test@example.com",
+        phone: "+351 912 345 678",
+        more_details: "",
+        any_token,
+    };
+    store.book(&booking).await.unwrap()
 }
 
 pub async fn open_store(db: &Db) -> Store {
