@@ -489,3 +489,85 @@ async fn availability_cache_follows_own_bookings_at_once_and_other_instances_wit
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lists_come_in_position_then_title_order() {
+    use flows_appointments::date::Date;
+    use flows_appointments::store::{BookingOutcome, Choice, SeedData, SeedSlot, Store};
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(id, title)| ((*id).to_owned(), (*title).to_owned()))
+            .collect()
+    };
+    let (day2, day3) = (
+        Date::today().plus_days(2).to_string(),
+        Date::today().plus_days(3).to_string(),
+    );
+    let slot = |date: &str, time: &str, seats: &[(&str, &str)]| SeedSlot {
+        department: "zoo".into(),
+        location: "lisbon".into(),
+        date: date.to_owned(),
+        time: time.to_owned(),
+        seats: pairs(seats),
+    };
+    // Positions count from 0 in each `add`, so the second one makes the position order differ
+    // from both the insertion order and the alphabetical one.
+    let first = SeedData {
+        departments: pairs(&[("zoo", "Zoology"), ("ana", "Anatomy")]),
+        locations: pairs(&[("lisbon", "Lisbon")]),
+        slots: vec![
+            slot(&day3, "15:00", &[("w", "Window"), ("a", "Aisle")]),
+            slot(&day2, "09:00", &[("x", "Seat X")]),
+        ],
+        booked: Vec::new(),
+    };
+    let second = SeedData {
+        departments: pairs(&[("bio", "Biology")]),
+        locations: Vec::new(),
+        slots: vec![
+            slot(&day2, "08:00", &[]),
+            slot(&day3, "15:00", &[("m", "Middle")]),
+        ],
+        booked: Vec::new(),
+    };
+    for_each_db(|db| {
+        let (first, second, day2, day3) =
+            (first.clone(), second.clone(), day2.clone(), day3.clone());
+        async move {
+            let store = Store::open(&db.options()).await.unwrap();
+            store.add(&first).await.unwrap();
+            store.add(&second).await.unwrap();
+            let ids = |items: &[flows_appointments::store::Item]| -> Vec<String> {
+                items.iter().map(|i| i.id.clone()).collect()
+            };
+
+            let catalog = store.catalog(&Choice::default(), false).await.unwrap();
+            assert_eq!(ids(&catalog.departments), ["bio", "zoo", "ana"]);
+            let mut choice = Choice {
+                department: "zoo".into(),
+                location: "lisbon".into(),
+                date: day2,
+                time: String::new(),
+            };
+            let catalog = store.catalog(&choice, true).await.unwrap();
+            assert_eq!(ids(&catalog.dates), [choice.date.clone(), day3.clone()]);
+            assert_eq!(ids(&catalog.times), ["08:00", "09:00"]);
+
+            choice.date = day3;
+            choice.time = "15:00".into();
+            let catalog = store.catalog(&choice, true).await.unwrap();
+            assert_eq!(ids(&catalog.seats), ["m", "w", "a"]);
+
+            // The seats offered when the chosen one was taken meanwhile, in the same order.
+            assert!(matches!(
+                common::book(&store, &choice, "w", None, true).await,
+                BookingOutcome::Booked(_)
+            ));
+            match common::book(&store, &choice, "w", None, true).await {
+                BookingOutcome::Taken { seats, .. } => assert_eq!(ids(&seats), ["m", "a"]),
+                other => panic!("{other:?}"),
+            }
+        }
+    })
+    .await;
+}
