@@ -823,8 +823,14 @@ impl Store {
             *cache = Availability::default();
         }
         if self.backend() == Backend::Postgres {
-            // Fresh statistics, so the generic plans use the indexes from the start.
-            on_pool!(self, pool => sqlx::query("ANALYZE").execute(pool).await.map(|_| ())?);
+            // Fresh statistics for the tables just filled, so the generic plans use their indexes
+            // from the start. Not for `bookings` and `flow_tokens`: they grow with use, and
+            // statistics of a nearly empty table made each connection's plan hash all of
+            // `bookings` on every availability read, slower with every booking until autovacuum's
+            // next ANALYZE. Never analyzed, a table counts as at least ten pages to the planner,
+            // and the plans probe the indexes.
+            let sql = "ANALYZE departments, locations, slots, seats";
+            on_pool!(self, pool => sqlx::query(sql).execute(pool).await.map(|_| ())?);
         }
         Ok(())
     }
