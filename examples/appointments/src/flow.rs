@@ -467,18 +467,19 @@ impl Screen<App> for SeatsScreen {
             .store(cx.flow_token())?
             .catalog(&choice, false)
             .await?;
-        let seats = seats_from_catalog(&catalog, &choice);
+        // The seat list goes out again only when the user has to choose again.
+        let seats = || seats_from_catalog(&catalog, &choice);
         let (level, _) = validate(&catalog, &choice);
         if level < Level::Date || catalog.seats.is_empty() {
-            return Ok(seats.error_message(
+            return Ok(seats().error_message(
                 "This time is no longer available. Please go back and choose another.",
             ));
         }
         if seat.is_empty() {
-            return Ok(seats.error_message("Please choose a seat."));
+            return Ok(seats().error_message("Please choose a seat."));
         }
         if !contains(&catalog.seats, &seat) {
-            return Ok(seats.error_message(format!(
+            return Ok(seats().error_message(format!(
                 "Seat {seat} is not free any more. Please choose another seat."
             )));
         }
