@@ -499,10 +499,7 @@ async fn lists_come_in_position_then_title_order() {
             .map(|(id, title)| ((*id).to_owned(), (*title).to_owned()))
             .collect()
     };
-    let (day2, day3) = (
-        Date::today().plus_days(2).to_string(),
-        Date::today().plus_days(3).to_string(),
-    );
+    let (day2, day3) = (test_day(), Date::today().plus_days(3).to_string());
     let slot = |date: &str, time: &str, seats: &[(&str, &str)]| SeedSlot {
         department: "zoo".into(),
         location: "lisbon".into(),
