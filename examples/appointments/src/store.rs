@@ -7,7 +7,7 @@
 //! | request | queries |
 //! |---|---|
 //! | any (token check, unless `FLOWS_ACCEPT_ANY_TOKEN`) | [`Store::check_token`] (the app reuses a valid verdict for 5 s) |
-//! | INIT, APPOINTMENT, SEATS, DETAILS | [`Store::catalog`]: every list the screen shows, with availability, in one `UNION ALL`, for whatever is not in the store's short caches (departments, locations and dates for [`STATIC_TTL`], availability for [`StoreOptions::availability_ttl`]) |
+//! | INIT, APPOINTMENT, SEATS, DETAILS | [`Store::catalog`]: every list the screen shows, for whatever is not in the store's short caches (departments, locations, dates and each day's times and seats for [`STATIC_TTL`], availability for [`StoreOptions::availability_ttl`]): one `UNION ALL` of the lists and the day with its bookings, or, when only availability is missing, the day's bookings alone |
 //! | BACK from SEATS | [`Store::fresh_catalog`]: the same, availability always read |
 //! | SUMMARY | [`Store::book`]: the booking `INSERT ... ON CONFLICT DO NOTHING`, and on conflict the fresh free seats |
 //!
@@ -16,7 +16,7 @@
 //! statement that also records the token's use in `flow_tokens`.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr as _;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -159,14 +159,21 @@ struct Inner {
     description: String,
     /// Departments, locations and dates by (department, location, today): they change rarely, and
     /// reading them on every request cost more database time than everything else together.
-    lists: Mutex<HashMap<ListKey, (Arc<StaticLists>, Instant)>>,
+    lists: StaticCache<StaticLists>,
     /// Recent reads of availability, kept for `availability_ttl` and updated by this store's bookings.
     availability: Mutex<Availability>,
     availability_ttl: Duration,
+    /// Each day's times and seats, kept for [`STATIC_TTL`]: with them, availability is a read of the
+    /// day's bookings alone.
+    plans: StaticCache<DayPlan>,
+    /// PostgreSQL: connections that plan each statement for the table as it is at that moment
+    /// (`plan_cache_mode=force_custom_plan`), for the bookings read. `bookings` grows from empty, and a
+    /// generic plan made while it was small would scan the whole table on every read thereafter.
+    custom_plans: Option<PgPool>,
 }
 
-/// How long departments, locations and dates are served from memory. Times and seats (availability)
-/// are always read from the database.
+/// How long departments, locations, dates, and each day's times and seats are served from memory.
+/// Which seats are free (availability) follows [`StoreOptions::availability_ttl`].
 pub const STATIC_TTL: Duration = Duration::from_secs(5);
 const LIST_CACHE_CAPACITY: usize = 10_000;
 
@@ -225,6 +232,74 @@ impl DaySeats {
 
 /// A day's availability, shared.
 type Day = Arc<DaySeats>;
+
+/// Catalog data kept for [`STATIC_TTL`]; past [`LIST_CACHE_CAPACITY`] entries it starts over.
+struct StaticCache<V>(Mutex<HashMap<ListKey, (Arc<V>, Instant)>>);
+
+impl<V> Default for StaticCache<V> {
+    fn default() -> Self {
+        Self(Mutex::new(HashMap::new()))
+    }
+}
+
+impl<V> StaticCache<V> {
+    fn get(&self, key: &ListKey) -> Option<Arc<V>> {
+        let cache = self.0.lock().ok()?;
+        let (value, at) = cache.get(key)?;
+        (at.elapsed() < STATIC_TTL).then(|| value.clone())
+    }
+
+    fn put(&self, key: ListKey, value: Arc<V>) {
+        if let Ok(mut cache) = self.0.lock() {
+            if cache.len() >= LIST_CACHE_CAPACITY {
+                cache.clear();
+            }
+            cache.insert(key, (value, Instant::now()));
+        }
+    }
+
+    fn clear(&self) {
+        if let Ok(mut cache) = self.0.lock() {
+            cache.clear();
+        }
+    }
+}
+
+/// A day's schedule, without availability: its times in order, each with its slot and every seat.
+#[derive(Debug)]
+struct DayPlan {
+    times: Vec<PlannedTime>,
+}
+
+#[derive(Debug)]
+struct PlannedTime {
+    time: String,
+    slot: String,
+    /// Every seat, in the order users see them.
+    seats: Vec<Item>,
+}
+
+impl DayPlan {
+    fn slots(&self) -> Vec<String> {
+        self.times.iter().map(|t| t.slot.clone()).collect()
+    }
+
+    /// The day's availability when `booked` (slot id, seat id) are taken.
+    fn availability(&self, booked: &HashSet<(&str, &str)>) -> DaySeats {
+        let free = self
+            .times
+            .iter()
+            .map(|t| {
+                let seats = t
+                    .seats
+                    .iter()
+                    .filter(|seat| !booked.contains(&(t.slot.as_str(), seat.id.as_str())));
+                (t.time.clone(), seats.cloned().collect())
+            })
+            .collect();
+        DaySeats::new(self.times.iter().map(|t| t.time.clone()).collect(), free)
+    }
+}
 
 /// Recent availability reads, by day: one read serves the time list, the seat list of every time
 /// and the seat check of that day.
@@ -516,11 +591,11 @@ const ISSUE_TOKEN: &str =
     "INSERT INTO flow_tokens (token, created_at, expires_at) VALUES ($1, $2, $3)";
 
 /// The lists for the choices so far: `$1` department, `$2` location, `$3` date, `$4` today; `$5`
-/// whether to read the departments, locations and dates, `$6` whether to read the day's
-/// availability (its times, and the free seats of each). Rows: `(kind, id, title, position, time)`,
-/// `time` being a seat's slot time, in no particular order: see [`by_position`].
+/// whether to read the departments, locations and dates, `$6` whether to read the day (its times,
+/// and every seat of each, free or booked). Rows: `(kind, id, title, position, detail)`, `detail`
+/// being a time's slot id or a seat's slot time, in no particular order: see [`by_position`].
 const CATALOG: &str = "
-SELECT 'department' AS kind, d.id AS id, d.title AS title, d.position AS position, '' AS time
+SELECT 'department' AS kind, d.id AS id, d.title AS title, d.position AS position, '' AS detail
   FROM departments d
  WHERE $5
 UNION ALL
@@ -533,14 +608,21 @@ SELECT 'date', s.day, s.day, CAST(0 AS BIGINT), ''
  WHERE $5 AND s.department_id = $1 AND s.location_id = $2 AND s.day >= $4
  GROUP BY s.day
 UNION ALL
-SELECT 'time', s.start_time, s.start_time, CAST(0 AS BIGINT), ''
+SELECT 'time', s.start_time, s.start_time, CAST(0 AS BIGINT), s.id
   FROM slots s
  WHERE $6 AND s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.day >= $4
 UNION ALL
-SELECT 'seat', st.id, st.title, st.position, s.start_time
+SELECT CASE WHEN b.seat_id IS NULL THEN 'seat' ELSE 'booked' END, st.id, st.title, st.position, s.start_time
   FROM slots s JOIN seats st ON st.slot_id = s.id
- WHERE $6 AND s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.day >= $4
-   AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.slot_id = st.slot_id AND b.seat_id = st.id)";
+  LEFT JOIN bookings b ON b.slot_id = st.slot_id AND b.seat_id = st.id
+ WHERE $6 AND s.department_id = $1 AND s.location_id = $2 AND s.day = $3 AND s.day >= $4";
+
+/// The seats booked in the slots `$1` (a `text[]`): an index range per slot, however many seats.
+const BOOKED_POSTGRES: &str = "SELECT slot_id, seat_id FROM bookings WHERE slot_id = ANY($1)";
+
+/// [`BOOKED_POSTGRES`] for SQLite, which has no arrays: `$1` is a JSON array of slot ids.
+const BOOKED_SQLITE: &str =
+    "SELECT slot_id, seat_id FROM bookings WHERE slot_id IN (SELECT value FROM json_each($1))";
 
 /// Orders a list by position, then title (byte order). The catalog read leaves ordering to us:
 /// PostgreSQL compares text by the database's collation (`strcoll` for anything but `C`), and its
@@ -606,7 +688,7 @@ impl Store {
     /// [`StoreError`] if the database cannot be reached or migrated.
     pub async fn open(options: &StoreOptions) -> Result<Self, StoreError> {
         let timeout = options.timeout;
-        let (pool, description) = match options.database_url.as_deref() {
+        let (pool, custom_plans, description) = match options.database_url.as_deref() {
             Some(url) if url.starts_with("postgres:") || url.starts_with("postgresql:") => {
                 let millis = timeout.as_millis().to_string();
                 let connect = PgConnectOptions::from_str(url)?
@@ -615,9 +697,6 @@ impl Store {
                         ("statement_timeout", millis.as_str()),
                         ("lock_timeout", millis.as_str()),
                         ("idle_in_transaction_session_timeout", "10000"),
-                        // Each statement is prepared once per connection; planning it again for
-                        // every execution (PostgreSQL's first five) cost more than running it.
-                        ("plan_cache_mode", "force_generic_plan"),
                     ]);
                 let description = format!(
                     "PostgreSQL {}:{}/{}",
@@ -625,17 +704,35 @@ impl Store {
                     connect.get_port(),
                     connect.get_database().unwrap_or("postgres")
                 );
-                let pool = PgPoolOptions::new()
-                    .max_connections(options.max_connections.max(1))
-                    .min_connections(0)
-                    .acquire_timeout(timeout)
-                    // A ping per acquire would be a second round trip for every query; a broken
-                    // connection fails its query instead and is replaced.
-                    .test_before_acquire(false)
-                    .idle_timeout(Some(Duration::from_secs(60)))
-                    .connect_with(connect)
+                let pool_options = |size: u32| {
+                    PgPoolOptions::new()
+                        .max_connections(size)
+                        .min_connections(0)
+                        .acquire_timeout(timeout)
+                        // A ping per acquire would be a second round trip for every query; a
+                        // broken connection fails its query instead and is replaced.
+                        .test_before_acquire(false)
+                        .idle_timeout(Some(Duration::from_secs(60)))
+                };
+                // Each statement is prepared once per connection; planning it again for every
+                // execution (PostgreSQL's first five) cost more than running it.
+                let pool = pool_options(options.max_connections.max(1))
+                    .connect_with(
+                        connect
+                            .clone()
+                            .options([("plan_cache_mode", "force_generic_plan")]),
+                    )
                     .await?;
-                (Pool::Pg(pool), description)
+                // Planned at each execution for the table as it is then. Its pages are in memory,
+                // so an index visit costs about what a sequential page does: at the default
+                // random_page_cost (4) PostgreSQL scanned 2,400 bookings (1.3 ms) rather than use
+                // the index (0.2 ms).
+                let custom_plans = pool_options(options.max_connections.div_ceil(2).max(1))
+                    .connect_lazy_with(connect.options([
+                        ("plan_cache_mode", "force_custom_plan"),
+                        ("random_page_cost", "1.1"),
+                    ]));
+                (Pool::Pg(pool), Some(custom_plans), description)
             }
             url => {
                 let connect = match url {
@@ -663,7 +760,7 @@ impl Store {
                     .test_before_acquire(false)
                     .connect_with(connect)
                     .await?;
-                (Pool::Sqlite(pool), description)
+                (Pool::Sqlite(pool), None, description)
             }
         };
         let store = Self {
@@ -673,9 +770,11 @@ impl Store {
                 queries: AtomicU64::new(0),
                 failing: AtomicBool::new(false),
                 description,
-                lists: Mutex::new(HashMap::new()),
+                lists: StaticCache::default(),
                 availability: Mutex::new(Availability::default()),
                 availability_ttl: options.availability_ttl,
+                plans: StaticCache::default(),
+                custom_plans,
             }),
         };
         store.migrate().await?;
@@ -816,9 +915,8 @@ impl Store {
             }
             tx.commit().await?;
         });
-        if let Ok(mut cache) = self.inner.lists.lock() {
-            cache.clear();
-        }
+        self.inner.lists.clear();
+        self.inner.plans.clear();
         if let Ok(mut cache) = self.inner.availability.lock() {
             *cache = Availability::default();
         }
@@ -880,8 +978,8 @@ impl Store {
 
     /// Every list for the choices so far (empty strings for choices not made), in at most one query;
     /// the times (with their free seats) only when `with_times`, the free seats when a time is
-    /// chosen. Departments, locations and dates come from a cache kept for [`STATIC_TTL`],
-    /// availability from one kept for [`StoreOptions::availability_ttl`].
+    /// chosen. Departments, locations, dates and each day's times and seats come from a cache kept
+    /// for [`STATIC_TTL`], availability from one kept for [`StoreOptions::availability_ttl`].
     ///
     /// # Errors
     /// [`StoreError`] when the database fails.
@@ -914,7 +1012,7 @@ impl Store {
             today.clone(),
         );
         let want_day = !choice.date.is_empty() && (with_times || !choice.time.is_empty());
-        let mut lists = self.cached_lists(&key);
+        let mut lists = self.inner.lists.get(&key);
         let ttl = self.inner.availability_ttl;
         let mut day = None;
         if want_day
@@ -923,7 +1021,13 @@ impl Store {
         {
             day = cache.get(&day_key(choice), ttl);
         }
-        let (read_lists, read_day) = (lists.is_none(), want_day && day.is_none());
+        let plan = (want_day && day.is_none())
+            .then(|| self.inner.plans.get(&day_key(choice)))
+            .flatten();
+        let read_lists = lists.is_none();
+        // A known schedule needs only the day's bookings, unless the lists must be read anyway:
+        // then one query brings both, and the request stays at one round trip.
+        let read_day = want_day && day.is_none() && (plan.is_none() || read_lists);
         if read_lists || read_day {
             let rows = on_pool!(self, pool => {
                 let rows = self.call(
@@ -945,15 +1049,23 @@ impl Store {
                 }).collect::<Result<Vec<_>, _>>()?
             });
             let (mut departments, mut locations, mut dates) = (Vec::new(), Vec::new(), Vec::new());
-            let mut times = Vec::new();
+            let (mut times, mut slots) = (Vec::new(), HashMap::new());
             let mut seats: HashMap<String, Vec<(i64, Item)>> = HashMap::new();
-            for (kind, item, time) in rows {
+            let mut booked = Vec::new();
+            for (kind, item, detail) in rows {
                 match kind.as_str() {
                     "department" => departments.push(item),
                     "location" => locations.push(item),
                     "date" => dates.push(item),
-                    "time" => times.push(item),
-                    "seat" => seats.entry(time).or_default().push(item),
+                    "time" => {
+                        slots.insert(item.1.id.clone(), detail);
+                        times.push(item);
+                    }
+                    "seat" => seats.entry(detail).or_default().push(item),
+                    "booked" => {
+                        booked.push((detail.clone(), item.1.id.clone()));
+                        seats.entry(detail).or_default().push(item);
+                    }
                     _ => {}
                 }
             }
@@ -963,21 +1075,37 @@ impl Store {
                     locations: by_position(locations).into(),
                     dates: by_position(dates).into(),
                 });
-                self.cache_lists(key, read.clone());
+                self.inner.lists.put(key, read.clone());
                 lists = Some(read);
             }
             if read_day {
-                let times = by_position(times).into_iter().map(|time| time.id).collect();
-                let seats = seats
+                let plan = DayPlan {
+                    times: by_position(times)
+                        .into_iter()
+                        .map(|time| PlannedTime {
+                            slot: slots.remove(&time.id).unwrap_or_default(),
+                            seats: by_position(seats.remove(&time.id).unwrap_or_default()),
+                            time: time.id,
+                        })
+                        .collect(),
+                };
+                let booked: Vec<(String, String)> = booked
                     .into_iter()
-                    .map(|(time, list)| (time, by_position(list)))
+                    .filter_map(|(time, seat)| {
+                        let slot = plan.times.iter().find(|t| t.time == time)?.slot.clone();
+                        Some((slot, seat))
+                    })
                     .collect();
-                let read = Arc::new(DaySeats::new(times, seats));
-                if let Ok(mut cache) = self.inner.availability.lock() {
-                    cache.put(day_key(choice), read.clone(), ttl);
-                }
-                day = Some(read);
+                day = Some(self.note_availability(choice, &plan, &booked));
+                self.inner.plans.put(day_key(choice), Arc::new(plan));
             }
+        }
+        if want_day
+            && day.is_none()
+            && let Some(plan) = plan
+        {
+            let booked = self.booked_seats(&plan.slots()).await?;
+            day = Some(self.note_availability(choice, &plan, &booked));
         }
         let mut catalog = lists.map_or_else(Catalog::default, |lists| Catalog {
             departments: lists.departments.clone(),
@@ -994,6 +1122,42 @@ impl Store {
             }
         }
         Ok(catalog)
+    }
+
+    /// The seats booked in `slots`, as `(slot id, seat id)`: on PostgreSQL through the connections
+    /// that plan for the table as it is now.
+    async fn booked_seats(&self, slots: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+        match &self.inner.pool {
+            Pool::Pg(pool) => {
+                let pool = self.inner.custom_plans.as_ref().unwrap_or(pool);
+                self.call(sqlx::query_as(BOOKED_POSTGRES).bind(slots).fetch_all(pool))
+                    .await
+            }
+            Pool::Sqlite(pool) => {
+                let slots = serde_json::to_string(slots)
+                    .map_err(|e| StoreError::Database(sqlx::Error::Encode(e.into())))?;
+                self.call(sqlx::query_as(BOOKED_SQLITE).bind(slots).fetch_all(pool))
+                    .await
+            }
+        }
+    }
+
+    /// The day's availability given its bookings, kept for the availability TTL.
+    fn note_availability(
+        &self,
+        choice: &Choice,
+        plan: &DayPlan,
+        booked: &[(String, String)],
+    ) -> Day {
+        let booked = booked
+            .iter()
+            .map(|(slot, seat)| (slot.as_str(), seat.as_str()))
+            .collect();
+        let day = Arc::new(plan.availability(&booked));
+        if let Ok(mut cache) = self.inner.availability.lock() {
+            cache.put(day_key(choice), day.clone(), self.inner.availability_ttl);
+        }
+        day
     }
 
     /// After a booking attempt, this store's cached availability for the slot follows what the
@@ -1014,21 +1178,6 @@ impl Store {
             },
         };
         *day = Arc::new(day.with_free(&choice.time, seats));
-    }
-
-    fn cached_lists(&self, key: &ListKey) -> Option<Arc<StaticLists>> {
-        let cache = self.inner.lists.lock().ok()?;
-        let (lists, at) = cache.get(key)?;
-        (at.elapsed() < STATIC_TTL).then(|| lists.clone())
-    }
-
-    fn cache_lists(&self, key: ListKey, lists: Arc<StaticLists>) {
-        if let Ok(mut cache) = self.inner.lists.lock() {
-            if cache.len() >= LIST_CACHE_CAPACITY {
-                cache.clear();
-            }
-            cache.insert(key, (lists, Instant::now()));
-        }
     }
 
     /// Books a seat atomically: one `INSERT ... ON CONFLICT DO NOTHING` (the unique constraints decide
@@ -1119,9 +1268,12 @@ impl Store {
         )
     }
 
-    /// Closes the pool.
+    /// Closes the pools.
     pub async fn close(&self) {
         on_pool!(self, pool => pool.close().await);
+        if let Some(pool) = &self.inner.custom_plans {
+            pool.close().await;
+        }
     }
 }
 

@@ -491,6 +491,49 @@ async fn availability_cache_follows_own_bookings_at_once_and_other_instances_wit
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn seats_and_times_added_to_a_day_show_at_once() {
+    use flows_appointments::store::{Choice, SeedData, SeedSlot, Store};
+    for_each_db(|db| async move {
+        let store = Store::open(&db.options()).await.unwrap();
+        store.add(&common::test_data()).await.unwrap();
+        let choice = Choice {
+            department: "cardio".into(),
+            location: "lisbon".into(),
+            date: test_day(),
+            time: "09:00".into(),
+        };
+        let ids = |items: &[flows_appointments::store::Item]| -> Vec<String> {
+            items.iter().map(|i| i.id.clone()).collect()
+        };
+        let catalog = store.catalog(&choice, true).await.unwrap();
+        assert_eq!(ids(&catalog.times), ["09:00", "10:00", "11:00"]);
+        assert_eq!(ids(&catalog.seats), ["A1", "A2", "A3"]);
+
+        // The day's times and seats are cached with the lists; adding to the catalog starts over.
+        let slot = |time: &str, seat: &str| SeedSlot {
+            department: "cardio".into(),
+            location: "lisbon".into(),
+            date: test_day(),
+            time: time.into(),
+            seats: vec![(seat.into(), format!("Seat {seat}"))],
+        };
+        let more = SeedData {
+            slots: vec![slot("09:00", "Z9"), slot("12:00", "N1")],
+            ..SeedData::default()
+        };
+        store.add(&more).await.unwrap();
+        let catalog = store.catalog(&choice, true).await.unwrap();
+        assert_eq!(ids(&catalog.times), ["09:00", "10:00", "11:00", "12:00"]);
+        assert!(
+            ids(&catalog.seats).contains(&"Z9".to_owned()),
+            "{:?}",
+            ids(&catalog.seats)
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lists_come_in_position_then_title_order() {
     use flows_appointments::date::Date;
     use flows_appointments::store::{BookingOutcome, Choice, SeedData, SeedSlot, Store};
