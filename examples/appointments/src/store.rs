@@ -177,6 +177,7 @@ struct Inner {
 pub const STATIC_TTL: Duration = Duration::from_secs(5);
 const LIST_CACHE_CAPACITY: usize = 10_000;
 
+/// `(department, location, today)`.
 type ListKey = (String, String, String);
 /// `(department, location, date)`.
 type DayKey = (String, String, String);
@@ -233,7 +234,8 @@ impl DaySeats {
 /// A day's availability, shared.
 type Day = Arc<DaySeats>;
 
-/// Catalog data kept for [`STATIC_TTL`]; past [`LIST_CACHE_CAPACITY`] entries it starts over.
+/// Catalog data kept for [`STATIC_TTL`], by [`ListKey`] or [`DayKey`] (the same shape); past
+/// [`LIST_CACHE_CAPACITY`] entries it starts over.
 struct StaticCache<V>(Mutex<HashMap<ListKey, (Arc<V>, Instant)>>);
 
 impl<V> Default for StaticCache<V> {
@@ -1079,6 +1081,10 @@ impl Store {
                 lists = Some(read);
             }
             if read_day {
+                let booked: Vec<(String, String)> = booked
+                    .into_iter()
+                    .filter_map(|(time, seat)| Some((slots.get(&time)?.clone(), seat)))
+                    .collect();
                 let plan = DayPlan {
                     times: by_position(times)
                         .into_iter()
@@ -1089,13 +1095,6 @@ impl Store {
                         })
                         .collect(),
                 };
-                let booked: Vec<(String, String)> = booked
-                    .into_iter()
-                    .filter_map(|(time, seat)| {
-                        let slot = plan.times.iter().find(|t| t.time == time)?.slot.clone();
-                        Some((slot, seat))
-                    })
-                    .collect();
                 day = Some(self.note_availability(choice, &plan, &booked));
                 self.inner.plans.put(day_key(choice), Arc::new(plan));
             }
