@@ -786,6 +786,13 @@ impl<'a> Parser<'a> {
                     "`this` is not supported",
                 ));
             }
+            _ if name.starts_with('$') && self.ch() == Some('{') => {
+                return Err(ExprError::new(
+                    ExprErrorKind::BareIdentifier,
+                    span,
+                    "only `${data...}`, `${form...}` and `${screen...}` references are evaluated",
+                ));
+            }
             _ => {
                 let merged = name.len() > "screen".len() && name.ends_with("screen");
                 let hint = if merged {

@@ -58,8 +58,8 @@ pub struct Ref {
     pub screen: Option<String>,
     /// `data` or `form`.
     pub scope: Scope,
-    /// The field (data key or component name) and any deeper property names. Plain bindings always have
-    /// at least one segment; inside a nested expression `${data}` (the whole store) has none.
+    /// The field (data key or component name) and any deeper property names; empty for the whole store
+    /// (`${data}`, `${form}`).
     pub path: Vec<String>,
 }
 
@@ -80,6 +80,8 @@ impl Ref {
     /// Parses a whole property value that is one binding, as the schema pattern for dynamic properties
     /// accepts it: `${(screen.<id>.)?(data|form)(.[\w-]+)+}` [WA WAFlowJSONSchemaUtils]. Screen ids are
     /// letters, `_` and `,` (the client's pattern); path segments are letters, digits, `_` and `-`.
+    /// `${data}` and `${form}` (the whole store, as payloads send it: `"form": "${form}"`) parse with an
+    /// empty path; the client resolves them to the store's object, but typed properties need a field.
     ///
     /// Errors are [`ExprErrorKind::MalformedBinding`], pointing at the first character that does not fit.
     pub fn parse(s: &str) -> Result<Ref, ExprError> {
@@ -150,12 +152,6 @@ impl Ref {
             }
             path.push(seg.to_owned());
             pos += seg.len();
-        }
-        if path.is_empty() {
-            return Err(malformed(
-                pos,
-                "name a field after `data` or `form`, as in `${data.field}`",
-            ));
         }
         Ok(Ref {
             screen,
@@ -364,12 +360,14 @@ mod tests {
         );
         let r = Ref::parse("${data.a.b.0}").unwrap();
         assert_eq!(r.path, ["a", "b", "0"]);
+        let r = Ref::parse("${form}").unwrap();
+        assert_eq!(r, Ref::new(None, Scope::Form, Vec::<String>::new()));
+        assert_eq!(r.to_string(), "${form}");
     }
 
     #[test]
     fn rejects_what_the_pattern_rejects() {
         for (s, at) in [
-            ("${data}", 6),
             ("${data.}", 7),
             ("${data.a b}", 8),
             ("${datum.x}", 2),
