@@ -46,9 +46,14 @@
 //! - `Switch`: the case named by the value, else `default` [WA WAFlowsSwitch.react] ([`switch_case`]).
 //!
 //! Deliberate differences, all stricter than the client on input no real flow contains: a bare
-//! identifier (`SCREEN.data.x` without `${`) and member access on literals are rejected instead of
-//! evaluated, arrays and objects compare by content (JavaScript compares references), and `%` is typed
-//! like the other arithmetic operators (Meta's checker forgets it).
+//! identifier (`SCREEN.data.x` without `${`), member access on literals and an incomplete
+//! `${screen.ID}` are rejected instead of evaluated; so are `~`, `&`, `|`, `^`, `===`, `!==` and the shifts,
+//! which the client turns into `""` or ignores. Arrays and objects compare by content (JavaScript compares
+//! references), and `%` is typed like the other arithmetic operators (Meta's checker forgets it).
+//!
+//! `tests/expr_client_diff.rs` checks all of this against the client's own code: 2000 expressions and 2000
+//! conditions evaluated by Meta's renderer functions on jsep 0.3.5 under Node
+//! (`tests/data/expr_client_golden.json`); every value matches.
 //!
 //! # Example
 //!
