@@ -10,7 +10,11 @@
     clippy::print_stderr
 )]
 
-use flows_json::expr::{Condition, Expr, ExprErrorKind, JsValue, Scope, ValueTable};
+use std::collections::BTreeMap;
+
+use flows_json::expr::{
+    Condition, Expr, ExprErrorKind, JsValue, Scope, Type, TypeTable, ValueTable,
+};
 use serde_json::Value;
 
 fn golden() -> Value {
@@ -77,7 +81,7 @@ fn nested_expressions_match_the_client() {
     let v = values(&g);
     let cases = g["expressions"].as_array().unwrap();
     let (mut compared, mut both_reject) = (0, 0);
-    let mut stricter = std::collections::BTreeMap::<String, usize>::new();
+    let mut stricter = BTreeMap::<String, usize>::new();
     let mut failures = Vec::new();
     for case in cases {
         let src = case["src"].as_str().unwrap();
@@ -149,5 +153,106 @@ fn conditions_match_the_client() {
     assert!(
         trues > cases.len() / 10,
         "the cases exercise true results too"
+    );
+}
+
+/// The declarations the validator cases were checked against, in Meta's model form (type names, `object`
+/// for an object field).
+fn types(g: &Value) -> TypeTable {
+    let mut env = TypeTable::new(g["screen"].as_str().unwrap());
+    for (screen, stores) in g["condition_types"].as_object().unwrap() {
+        for (scope, name) in [(Scope::Data, "data"), (Scope::Form, "form")] {
+            for (field, ty) in stores
+                .get(name)
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                let ty = match ty.as_str().unwrap() {
+                    "string" => Type::String,
+                    "number" => Type::Number,
+                    "boolean" => Type::Boolean,
+                    "array" => Type::Array(Box::new(Type::Unknown)),
+                    _ => Type::Object(BTreeMap::from([("a".to_owned(), Type::Number)])),
+                };
+                env.declare(scope, screen.clone(), field.clone(), ty);
+            }
+        }
+    }
+    env
+}
+
+/// Meta's message without what this module words differently on purpose: the column (reported as an
+/// offset here) and the screen the reference is used on (the validator knows it, not this module).
+fn meta_base(message: &str) -> &str {
+    let mut m = message;
+    if let Some(at) = m.find(" at column ") {
+        m = &m[..at];
+    }
+    for cut in [" in the data model for screen", " but is used on screen"] {
+        if let Some(at) = m.find(cut) {
+            m = &m[..at];
+        }
+    }
+    m.trim_end_matches('.')
+}
+
+#[test]
+fn condition_validation_matches_metas_validator() {
+    let g = golden();
+    let env = types(&g);
+    let cases = g["conditions"].as_array().unwrap();
+    let mut failures = Vec::new();
+    let (mut valid, mut invalid) = (0, 0);
+    for case in cases {
+        let src = case["src"].as_str().unwrap();
+        let meta = &case["validation"];
+        let ours = Condition::validate(src, &env).map(|_| ());
+        // Parsing first and checking after accepts and rejects the same conditions.
+        let two_step = Condition::parse(src).and_then(|c| c.check(&env));
+        if two_step.is_ok() != ours.is_ok() {
+            failures.push(format!(
+                "{src:?}: validate {ours:?} but parse+check {two_step:?}"
+            ));
+        }
+        match (meta.get("valid").is_some(), ours) {
+            (true, Ok(())) => valid += 1,
+            (true, Err(e)) => failures.push(format!("{src:?}: Meta accepts, ours: {e}")),
+            (false, Ok(())) => failures.push(format!(
+                "{src:?}: Meta rejects ({}), ours accepts",
+                meta["message"]
+            )),
+            // A backtick condition: Meta's validator stops at the backtick too, worded differently here.
+            (false, Err(e)) if e.kind() == ExprErrorKind::BacktickCondition => {
+                assert!(
+                    meta["message"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("Unexpected character '`'"),
+                    "{src}"
+                );
+                invalid += 1;
+            }
+            (false, Err(e)) => {
+                let want = meta_base(meta["message"].as_str().unwrap());
+                let column = meta["column"].as_u64().map(|c| usize::try_from(c).unwrap());
+                if !e.message().starts_with(want) || column.is_some_and(|c| c != e.offset()) {
+                    failures.push(format!(
+                        "{src:?}: Meta {:?} at {column:?}, ours {e} at {}",
+                        meta["message"],
+                        e.offset()
+                    ));
+                } else {
+                    invalid += 1;
+                }
+            }
+        }
+    }
+    eprintln!("{valid} valid and {invalid} rejected alike");
+    assert!(
+        failures.is_empty(),
+        "{} differences:\n{}",
+        failures.len(),
+        failures.join("\n")
     );
 }

@@ -60,6 +60,27 @@ impl Condition {
         })
     }
 
+    /// Parses and applies all of Meta's rules in one pass, with the declarations, so the error is the one
+    /// Meta's validator reports first (left to right). [`Condition::parse`] followed by
+    /// [`Condition::check`] accepts and rejects the same conditions, but may name a later syntax error
+    /// before an earlier type error.
+    ///
+    /// ```
+    /// use flows_json::expr::{Condition, ExprErrorKind, Scope, Type, TypeTable};
+    ///
+    /// let env = TypeTable::new("S").with(Scope::Form, "S", "name", Type::String);
+    /// let e = Condition::validate("${form.name} > 1 &&", &env).unwrap_err();
+    /// assert_eq!(e.kind(), ExprErrorKind::MisplacedOperator); // `>` after a string, at byte 13
+    /// assert_eq!(e.offset(), 13);
+    /// ```
+    pub fn validate(s: &str, env: &dyn TypeEnv) -> Result<Condition, ExprError> {
+        let refs = validate(s, Some(env))?;
+        Ok(Condition {
+            source: s.to_owned(),
+            refs,
+        })
+    }
+
     /// Applies all of Meta's rules, including the ones that need declarations: every `${...}` is declared,
     /// operands are strings, numbers or booleans, and types fit their operators (`==` same type on both
     /// sides, `>` numbers, `&&` booleans, a lone operand boolean).
@@ -623,38 +644,51 @@ impl Validator<'_> {
                 "A value is written `${data.field}`, `${form.field}` or `${screen.SCREEN_ID.data.field}`",
             ));
         };
+        if r.path.is_empty() {
+            return Err(error(
+                ExprErrorKind::InvalidOperand,
+                span,
+                &format!("Invalid operand format '{text}'"),
+                "Name a field: `${data.field}` or `${form.field}`",
+            ));
+        }
+        // Meta looks up the declared type of the first path segment only, and an object field there
+        // (declared with properties) is "missing" [WA WAFlowJSONConditionalRenderingOperandHelper].
+        let field = r.field().unwrap_or_default().to_owned();
+        let first = Ref {
+            screen: r.screen.clone(),
+            scope: r.scope,
+            path: vec![field.clone()],
+        };
         let ty = match self.env {
             None => Ty::Unknown,
-            Some(env) => match env.type_of(&r) {
-                None => {
-                    let field = r.field().unwrap_or_default();
+            Some(env) => match env.type_of(&first) {
+                None | Some(Type::Object(_)) => {
                     let meta = match &r.screen {
                         None => format!("Missing dynamic data '{field}' in the screen data model."),
                         Some(s) => {
                             format!("Global dynamic data '{field}' does not exist on screen '{s}'.")
                         }
                     };
-                    return Err(error(
-                        ExprErrorKind::UnknownReference,
-                        span,
-                        &meta,
-                        &super::infer::unknown_reference(&r, span, env).to_string(),
-                    ));
+                    let hint = if env.type_of(&first).is_some() {
+                        format!(
+                            "`{field}` is an object; conditions read only top-level fields, so pass the value \
+                             as its own field"
+                        )
+                    } else {
+                        super::infer::unknown_reference(&r, span, env).to_string()
+                    };
+                    return Err(error(ExprErrorKind::UnknownReference, span, &meta, &hint));
                 }
                 Some(Type::String) => Ty::String,
                 Some(Type::Number) => Ty::Number,
                 Some(Type::Boolean) => Ty::Boolean,
                 Some(Type::Unknown) => Ty::Unknown,
-                Some(t @ (Type::Array(_) | Type::Object(_))) => {
-                    let kind = if matches!(t, Type::Array(_)) {
-                        "array"
-                    } else {
-                        "object"
-                    };
+                Some(Type::Array(_)) => {
                     return Err(error(
                         ExprErrorKind::UnsupportedOperandType,
                         span,
-                        &format!("Operand '{text}' with type '{kind}' is not supported."),
+                        &format!("Operand '{text}' with type 'array' is not supported."),
                         "Conditions compare strings, numbers and booleans",
                     ));
                 }
