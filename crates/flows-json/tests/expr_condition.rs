@@ -124,6 +124,26 @@ fn the_character_after_true_or_false_is_skipped() {
     assert!(!eval("(${data.f} == true) || ${data.t}"));
     // With a space before `)`, the space is what gets skipped.
     assert!(eval("(${data.f} == true ) || ${data.t}"));
+    // Meta accepts both; the first one gets a warning at the skipped `)`.
+    let c = Condition::parse("(${data.f} == true) || ${data.t}").unwrap();
+    assert_eq!(c.warnings().len(), 1);
+    assert_eq!(
+        (c.warnings()[0].kind(), c.warnings()[0].offset()),
+        (ExprErrorKind::SkippedAfterBoolean, 18)
+    );
+    assert!(c.warnings()[0].is_warning());
+    assert!(
+        Condition::parse("(${data.f} == true ) || ${data.t}")
+            .unwrap()
+            .warnings()
+            .is_empty()
+    );
+    assert!(
+        Condition::parse("${data.f} == false")
+            .unwrap()
+            .warnings()
+            .is_empty()
+    );
 }
 
 #[test]

@@ -45,6 +45,7 @@ use super::values::Values;
 pub struct Condition {
     source: String,
     refs: Vec<(Ref, Span)>,
+    warnings: Vec<ExprError>,
 }
 
 impl Condition {
@@ -53,10 +54,11 @@ impl Condition {
     /// A condition in backticks is rejected with [`ExprErrorKind::BacktickCondition`]: Meta accepts it from
     /// 6.0, but the client's condition parser evaluates it to false.
     pub fn parse(s: &str) -> Result<Condition, ExprError> {
-        let refs = validate(s, None)?;
+        let (refs, warnings) = validate(s, None)?;
         Ok(Condition {
             source: s.to_owned(),
             refs,
+            warnings,
         })
     }
 
@@ -74,10 +76,11 @@ impl Condition {
     /// assert_eq!(e.offset(), 13);
     /// ```
     pub fn validate(s: &str, env: &dyn TypeEnv) -> Result<Condition, ExprError> {
-        let refs = validate(s, Some(env))?;
+        let (refs, warnings) = validate(s, Some(env))?;
         Ok(Condition {
             source: s.to_owned(),
             refs,
+            warnings,
         })
     }
 
@@ -86,6 +89,21 @@ impl Condition {
     /// sides, `>` numbers, `&&` booleans, a lone operand boolean).
     pub fn check(&self, env: &dyn TypeEnv) -> Result<(), ExprError> {
         validate(&self.source, Some(env)).map(|_| ())
+    }
+
+    /// Findings Meta accepts but the client gets wrong: a character right after `true`/`false` that the
+    /// client skips ([`ExprErrorKind::SkippedAfterBoolean`]).
+    ///
+    /// ```
+    /// use flows_json::expr::{Condition, ExprErrorKind};
+    ///
+    /// let c = Condition::parse("(${form.ok} == true) || ${form.other}")?;
+    /// assert_eq!(c.warnings()[0].kind(), ExprErrorKind::SkippedAfterBoolean);
+    /// assert_eq!(c.warnings()[0].offset(), 19); // the `)` the client skips
+    /// # Ok::<(), flows_json::expr::ExprError>(())
+    /// ```
+    pub fn warnings(&self) -> &[ExprError] {
+        &self.warnings
     }
 
     /// The condition as written.
@@ -330,9 +348,12 @@ struct Validator<'a> {
     env: Option<&'a dyn TypeEnv>,
     stack: Vec<Item>,
     refs: Vec<(Ref, Span)>,
+    warnings: Vec<ExprError>,
 }
 
-fn validate(src: &str, env: Option<&dyn TypeEnv>) -> Result<Vec<(Ref, Span)>, ExprError> {
+type Validated = (Vec<(Ref, Span)>, Vec<ExprError>);
+
+fn validate(src: &str, env: Option<&dyn TypeEnv>) -> Result<Validated, ExprError> {
     if src.trim_matches(' ').is_empty() {
         return Err(error(
             ExprErrorKind::EmptyCondition,
@@ -356,9 +377,10 @@ fn validate(src: &str, env: Option<&dyn TypeEnv>) -> Result<Vec<(Ref, Span)>, Ex
         env,
         stack: Vec::new(),
         refs: Vec::new(),
+        warnings: Vec::new(),
     };
     v.run()?;
-    Ok(v.refs)
+    Ok((v.refs, v.warnings))
 }
 
 impl Validator<'_> {
@@ -526,6 +548,17 @@ impl Validator<'_> {
                         self.span(p, l.saturating_sub(1)),
                         &format!("Invalid literal '{word}'"),
                         "The only words are `true` and `false`; quote text ('...') and write values as `${data.x}`",
+                    ));
+                }
+                let after = p + word.chars().count();
+                if let Some(c) = self.char_at(after).filter(|c| *c != ' ') {
+                    self.warnings.push(ExprError::new(
+                        ExprErrorKind::SkippedAfterBoolean,
+                        self.span(after, after),
+                        format!(
+                            "the client skips the character right after `{word}`, here `{c}`, so the condition \
+                             does not evaluate as written; put a space after `{word}`"
+                        ),
                     ));
                 }
                 (word, Ty::Boolean, l.saturating_sub(1))

@@ -132,6 +132,9 @@ pub enum ExprErrorKind {
     /// A `${...}` inside a literal (non-dynamic) string such as `"Hi ${data.name}"`: the client shows it as
     /// typed; only a whole-string binding or a backtick expression (>= 6.0) is evaluated.
     LiteralInterpolation,
+    /// A condition character right after `true` or `false` that is not a space: the client's condition
+    /// reader skips that character (so `(${form.ok} == true)` loses its `)`).
+    SkippedAfterBoolean,
 }
 
 /// An error (or, for the warning kinds, a finding) about one expression: what, where, and what to change.
@@ -184,6 +187,7 @@ impl ExprError {
                 | ExprErrorKind::DroppedBrace
                 | ExprErrorKind::IgnoredSeparator
                 | ExprErrorKind::LiteralInterpolation
+                | ExprErrorKind::SkippedAfterBoolean
         )
     }
 

@@ -11,7 +11,14 @@
 //!   `` `'Hello ' ${form.name}` ``, `` `${data.total} / ${form.people}` ``, `` `(${form.age} > 17) && ${form.ok}` ``.
 //!   See [`Expr`].
 //! - **`If` conditions** (>= 4.0, §5.4): their own mini-language with its own tokenizer and a stack-based
-//!   evaluator that gives `&&` a surprising precedence. See [`Condition`].
+//!   evaluator that gives `&&` a surprising precedence. See [`Condition`]; a validator checks one with
+//!   [`Condition::validate`], a renderer evaluates any string with [`Condition::eval_source`].
+//!
+//! A validator typically calls [`parse_dynamic`] on each string property, [`Expr::infer`] or
+//! [`Dynamic::infer`] with a [`TypeEnv`] built from the screen's `data` declarations
+//! ([`Type::from_schema`]) and its input components ([`Type::of_component`]), and reports
+//! [`Expr::warnings`] and [`literal_interpolation`] as warnings. A renderer implements [`Values`] over
+//! its per-screen stores and calls [`eval_str`].
 //!
 //! # Where each behaviour comes from
 //!
