@@ -8,8 +8,11 @@
 //! as metrics by [`flows_router::webhook`] itself.
 
 use flows_router::HandlerError;
-use flows_router::webhook::{FlowCompletion, Origin, WebhookHandler};
+use flows_router::webhook::{
+    FlowCompletion, Origin, VERIFY_TOKEN_ENV, Webhook, WebhookConfigError, WebhookHandler,
+};
 use serde_json::Value;
+use whatsapp_flows_crypto::SignatureVerifier;
 
 use crate::date::unix_now;
 use crate::store::{Confirmation, Store};
@@ -26,6 +29,33 @@ impl Confirmations {
     pub fn new(store: Store) -> Self {
         Self { store }
     }
+}
+
+/// The server's webhook, from its configuration: `Ok(None)` (not served, logged) without a verify
+/// token; an error when a verify token is set but no app secret, since deliveries must be verified.
+///
+/// # Errors
+/// A one-line message naming the setting to fix.
+pub fn from_config(
+    store: &Store,
+    verify_token: Option<&str>,
+    app_secrets: Option<SignatureVerifier>,
+) -> Result<Option<Webhook>, String> {
+    let Some(token) = verify_token.filter(|t| !t.is_empty()) else {
+        tracing::info!(
+            "{VERIFY_TOKEN_ENV} is not set: /webhook is not served (flow completions do not confirm bookings)"
+        );
+        return Ok(None);
+    };
+    let Some(secrets) = app_secrets else {
+        return Err(format!(
+            "{VERIFY_TOKEN_ENV} is set but FLOWS_APP_SECRET is not: webhook deliveries must be verified with the app secret"
+        ));
+    };
+    Webhook::builder(token, secrets, Confirmations::new(store.clone()))
+        .build()
+        .map(Some)
+        .map_err(|e: WebhookConfigError| e.to_string())
 }
 
 impl WebhookHandler for Confirmations {

@@ -188,3 +188,32 @@ async fn a_failing_database_is_a_counted_handler_failure_not_a_lost_200() {
     assert_eq!(deliver(&hook, &body).await, 200);
     assert_eq!(hook.metrics().failures(), 1);
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_webhook_is_configured_from_the_verify_token_and_the_app_secret() {
+    let db = Db::Sqlite(common::TempDir::new());
+    let store = open_store(&db).await;
+    assert!(
+        flows_appointments::webhook::from_config(&store, None, None)
+            .unwrap()
+            .is_none()
+    );
+    let error = flows_appointments::webhook::from_config(&store, Some("verify"), None).unwrap_err();
+    assert!(error.contains("FLOWS_APP_SECRET"), "{error}");
+    let hook = flows_appointments::webhook::from_config(
+        &store,
+        Some("verify"),
+        Some(SignatureVerifier::new(SECRET)),
+    )
+    .unwrap()
+    .unwrap();
+    let answer = hook
+        .handle(
+            &Method::GET,
+            Some("hub.mode=subscribe&hub.verify_token=verify&hub.challenge=9"),
+            &(),
+            Bytes::new(),
+        )
+        .await;
+    assert_eq!((answer.status, &answer.body[..]), (200, &b"9"[..]));
+}
