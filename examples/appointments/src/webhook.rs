@@ -1,7 +1,7 @@
 //! `POST /webhook`: a flow completion confirms the booking made with its flow token.
 //!
 //! The completion's `response_json` carries what the SUMMARY screen's reply put in it: `flow_token`
-//! and `booking_id` (see [`crate::flow`]). Meta may deliver the same completion several times;
+//! and `booking_id` (see [`flow`](mod@crate::flow)). Meta may deliver the same completion several times;
 //! the webhook skips repeats by message id, and [`Store::confirm_booking`] keeps the first
 //! confirmation time whatever happens (after a restart, on another instance). A completion for a
 //! token without a booking is logged and acknowledged. Health alerts are logged at warn and exported
