@@ -432,19 +432,28 @@ fn publish_deprecate_and_delete_call_their_endpoints() {
     }
 }
 
-#[test]
-fn graph_api_errors_are_shown_with_code_and_trace_id_and_exit_1() {
-    let mock = MockGraph::start(vec![
-        graph_error(),
-        graph_error(),
-        graph_error(),
-        graph_error(),
-    ]);
-    let file = sample_flow();
-    for args in [
+/// One invocation of every subcommand, each valid, so only the Graph API's answer decides the outcome.
+fn every_subcommand(file: &str) -> Vec<Vec<&str>> {
+    vec![
+        vec!["flow", "list", "--waba-id", WABA],
+        vec![
+            "flow",
+            "create",
+            "--waba-id",
+            WABA,
+            "--name",
+            "N",
+            "--category",
+            "OTHER",
+            "--json",
+            file,
+        ],
+        vec!["flow", "upload", FLOW, file],
         vec!["flow", "publish", FLOW],
+        vec!["flow", "deprecate", FLOW],
+        vec!["flow", "delete", FLOW],
         vec!["flow", "get", FLOW],
-        vec!["flow", "upload", FLOW, file.to_str().unwrap()],
+        vec!["flow", "preview", FLOW, "--interactive"],
         vec![
             "message",
             "send",
@@ -461,32 +470,45 @@ fn graph_api_errors_are_shown_with_code_and_trace_id_and_exit_1() {
             "--flow-action",
             "data_exchange",
         ],
-    ] {
-        let done = cli(&mock, &args).expect_code(1);
+    ]
+}
+
+#[test]
+fn graph_api_errors_are_shown_with_code_and_trace_id_and_exit_1() {
+    let file = sample_flow();
+    let commands = every_subcommand(file.to_str().unwrap());
+    let mock = MockGraph::start(commands.iter().map(|_| graph_error()).collect());
+    for args in &commands {
+        let done = cli(&mock, args).expect_code(1);
         assert_graph_error(&done);
+        assert!(done.stdout.is_empty(), "{args:?}: {}", done.stdout);
+        mock.next();
     }
 }
 
 #[test]
 fn a_graph_api_that_never_answers_times_out() {
-    let mock = MockGraph::start(vec![Answer::Silence(Duration::from_secs(8))]);
-    let done = run(flows()
-        .args([
-            "flow",
-            "deprecate",
-            FLOW,
-            "--timeout",
-            "1",
-            "--graph-url",
-            &mock.url,
-        ])
-        .env("WHATSAPP_ACCESS_TOKEN", TOKEN))
-    .expect_code(1);
-    assert!(
-        done.stderr.contains("timed out after 1.00 s"),
-        "{}",
-        done.stderr
+    let file = sample_flow();
+    let commands = every_subcommand(file.to_str().unwrap());
+    let mock = MockGraph::start(
+        commands
+            .iter()
+            .map(|_| Answer::Silence(Duration::from_secs(8)))
+            .collect(),
     );
+    for args in &commands {
+        let done = run(flows()
+            .args(args)
+            .args(["--timeout", "1", "--graph-url", &mock.url])
+            .env("WHATSAPP_ACCESS_TOKEN", TOKEN))
+        .expect_code(1);
+        assert!(
+            done.stderr.contains("timed out after 1.00 s"),
+            "{args:?}: {}",
+            done.stderr
+        );
+        mock.next();
+    }
 }
 
 #[test]
