@@ -291,7 +291,7 @@ async fn a_flow_completion_is_typed_with_its_parsed_response_and_token() {
         webhook
             .metrics()
             .render_prometheus()
-            .contains("flows_webhook_events_total{kind=\"flow_completion\"} 1")
+            .contains("flows_webhook_deliveries_total{kind=\"flow_completion\"} 1")
     );
 }
 

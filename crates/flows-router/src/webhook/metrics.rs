@@ -192,13 +192,13 @@ impl WebhookMetrics {
     pub fn render_prometheus(&self) -> String {
         let mut out = String::with_capacity(2048);
         out.push_str(
-            "# HELP flows_webhook_events_total Webhook events accepted for handling, by kind.\n",
+            "# HELP flows_webhook_deliveries_total Webhook deliveries accepted for handling, by kind of event (a delivery of several events counts once per event).\n",
         );
-        out.push_str("# TYPE flows_webhook_events_total counter\n");
+        out.push_str("# TYPE flows_webhook_deliveries_total counter\n");
         for (kind, counter) in KINDS.iter().zip(&self.events) {
             let _ = writeln!(
                 out,
-                "flows_webhook_events_total{{kind=\"{kind}\"}} {}",
+                "flows_webhook_deliveries_total{{kind=\"{kind}\"}} {}",
                 counter.load(Ordering::Relaxed)
             );
         }
