@@ -303,11 +303,7 @@ impl Webhook {
                 if token_ok && !challenge.is_empty() && challenge.len() <= MAX_CHALLENGE =>
             {
                 tracing::info!("webhook subscription verified");
-                Reply {
-                    status: 200,
-                    content_type: TEXT,
-                    body: Bytes::from(challenge.into_owned()),
-                }
+                reply_with(200, Bytes::from(challenge.into_owned()))
             }
             _ => {
                 tracing::warn!(
@@ -341,7 +337,16 @@ impl Webhook {
         if events.is_empty() {
             return reply(200, "ok\n");
         }
-        self.start_dispatcher();
+        if !self.start_dispatcher() {
+            tracing::error!("webhook delivery cannot be handled: not running on a tokio runtime");
+            self.forget(
+                &events
+                    .iter()
+                    .flat_map(|(_, _, ids)| ids.clone())
+                    .collect::<Vec<_>>(),
+            );
+            return reply(500, "internal error\n");
+        }
         let ids: Vec<String> = events.iter().flat_map(|(_, _, ids)| ids.clone()).collect();
         let kinds: Vec<&'static str> = events.iter().map(|(_, e, _)| e.kind()).collect();
         let flow_events: Vec<FlowEvent> = events
@@ -438,16 +443,27 @@ impl Webhook {
             .set_queue_depth(self.inner.pending.load(Ordering::Acquire));
     }
 
-    /// Starts the task that takes deliveries off the queue, once, on the runtime of the first caller.
-    fn start_dispatcher(&self) {
-        let Some(mut receiver) = self.inner.receiver.lock().ok().and_then(|mut r| r.take()) else {
-            return;
+    /// Starts the task that takes deliveries off the queue, once, on the tokio runtime of the first
+    /// caller. False when there is no dispatcher and none can be started (no tokio runtime).
+    fn start_dispatcher(&self) -> bool {
+        let Ok(mut slot) = self.inner.receiver.lock() else {
+            return false;
         };
+        if slot.is_none() {
+            return true;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
+        let Some(mut receiver) = slot.take() else {
+            return true;
+        };
+        drop(slot);
         // The dispatcher holds only a weak reference, so dropping every `Webhook` ends it once the
         // queue is drained.
         let weak = Arc::downgrade(&self.inner);
         let permits = Arc::new(Semaphore::new(self.inner.concurrency));
-        tokio::spawn(async move {
+        runtime.spawn(async move {
             while let Some(job) = receiver.recv().await {
                 let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
                     break;
@@ -461,6 +477,7 @@ impl Webhook {
                 });
             }
         });
+        true
     }
 
     async fn run(&self, job: Job) {
@@ -620,10 +637,15 @@ fn alert_log(
 }
 
 fn reply(status: u16, body: &'static str) -> Reply {
+    reply_with(status, Bytes::from_static(body.as_bytes()))
+}
+
+/// The one place a webhook `Reply` is made.
+fn reply_with(status: u16, body: Bytes) -> Reply {
     Reply {
         status,
         content_type: TEXT,
-        body: Bytes::from_static(body.as_bytes()),
+        body,
     }
 }
 

@@ -9,6 +9,7 @@
     missing_docs
 )]
 
+use std::future::Future as _;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -709,4 +710,21 @@ async fn the_tower_service_answers_like_handle() {
     assert_eq!(service.call(unsigned).await.unwrap().status(), 401);
     service.drained().await;
     assert_eq!(recorder.events().len(), 1);
+}
+
+/// Outside a tokio runtime handling cannot start: the delivery is answered 500 (Meta retries it)
+/// instead of a panic.
+#[test]
+fn a_delivery_outside_a_tokio_runtime_is_an_error_not_a_panic() {
+    let recorder = Recorder::default();
+    let webhook = webhook(&recorder);
+    let body = fixture("flow_response_message.json");
+    let headers = signed(SECRET, &body);
+    let future = webhook.handle(&Method::POST, None, &headers, Bytes::from(body));
+    let mut future = std::pin::pin!(future);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    let std::task::Poll::Ready(reply) = future.as_mut().poll(&mut cx) else {
+        panic!("handle waits for nothing");
+    };
+    assert_eq!(reply.status, 500);
 }
