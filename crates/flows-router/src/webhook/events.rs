@@ -589,7 +589,8 @@ fn messages_change(origin: &Origin, value: Value, events: &mut Vec<(Origin, Webh
     }
 }
 
-/// The completion in a message, or `None` if it is not an `nfm_reply` of the documented shape.
+/// The completion in a message, or `None` if it is not an `nfm_reply` of the documented shape (with
+/// `id`, `from` and a `response_json` object); such a message is handed on untyped.
 fn completion(message: &Value) -> Option<FlowCompletion> {
     let interactive = message.get("interactive")?;
     if interactive.get("type").and_then(Value::as_str) != Some("nfm_reply") {
@@ -614,8 +615,9 @@ fn completion(message: &Value) -> Option<FlowCompletion> {
         .get("flow_token")
         .and_then(Value::as_str)
         .map(str::to_owned);
+    let from = text(message, "from")?;
     Some(FlowCompletion {
-        from: text(message, "from").unwrap_or_default(),
+        from,
         message_id,
         timestamp: message.get("timestamp").and_then(as_unix),
         context_message_id: message.get("context").and_then(|c| text(c, "id")),
