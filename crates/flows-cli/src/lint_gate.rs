@@ -29,7 +29,8 @@ pub(crate) struct Diagnostic {
     /// A rule id (`json-syntax`) or Meta's error code (`INVALID_PROPERTY_VALUE`).
     pub(crate) code: String,
     pub(crate) message: String,
-    /// Where in the document, when known (Meta's `pointers[].path`, e.g. `screens[0].layout.children[0].type`).
+    /// Where in the document, when known: a JSON pointer (`/screens/0/layout/children/0/type`), or
+    /// Meta's path as it came when it is not of the usual shape.
     pub(crate) path: Option<String>,
 }
 
@@ -131,9 +132,10 @@ pub(crate) fn from_meta(errors: &[Value]) -> Vec<Diagnostic> {
                 .and_then(Value::as_array)
                 .and_then(|pointers| pointers.first())
                 .and_then(|pointer| match pointer {
-                    Value::String(path) => Some(path.clone()),
-                    other => other.get("path").and_then(Value::as_str).map(str::to_owned),
-                });
+                    Value::String(path) => Some(path.as_str()),
+                    other => other.get("path").and_then(Value::as_str),
+                })
+                .map(|path| json_pointer(path).unwrap_or_else(|| path.to_owned()));
             Diagnostic {
                 line: number("line_start"),
                 column: number("column_start"),
@@ -144,6 +146,40 @@ pub(crate) fn from_meta(errors: &[Value]) -> Vec<Diagnostic> {
             }
         })
         .collect()
+}
+
+/// Meta's `pointers[].path` (`screens[0].layout.children[0].type`; its documentation also shows
+/// `screens [0]. layout.children [0].type`) as an RFC 6901 JSON pointer, the form `flows lint`
+/// reports: `/screens/0/layout/children/0/type`. `None` when it does not have that shape.
+pub(crate) fn json_pointer(path: &str) -> Option<String> {
+    let path: String = path.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut out = String::new();
+    for segment in path.split('.') {
+        let (name, mut rest) = match segment.find('[') {
+            Some(at) => segment.split_at(at),
+            None => (segment, ""),
+        };
+        if name.is_empty() && rest.is_empty() {
+            return None;
+        }
+        if !name.is_empty() {
+            out.push('/');
+            out.push_str(&name.replace('~', "~0").replace('/', "~1"));
+        }
+        while let Some(inner) = rest.strip_prefix('[') {
+            let (index, after) = inner.split_once(']')?;
+            if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            out.push('/');
+            out.push_str(index);
+            rest = after;
+        }
+        if !rest.is_empty() {
+            return None;
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// Prints diagnostics to stderr; returns how many are errors.
@@ -185,7 +221,29 @@ mod tests {
         let found = from_meta(errors.as_array().unwrap());
         assert_eq!(
             found[0].display("flow.json").to_string(),
-            "flow.json:10:21: error[INVALID_PROPERTY_VALUE]: Invalid value found for property 'type'.\n  = at: screens[0].layout.children[0].type"
+            "flow.json:10:21: error[INVALID_PROPERTY_VALUE]: Invalid value found for property 'type'.\n  = at: /screens/0/layout/children/0/type"
         );
+    }
+
+    #[test]
+    fn meta_paths_become_json_pointers() {
+        for (path, pointer) in [
+            (
+                "screens[0].layout.children[0].type",
+                Some("/screens/0/layout/children/0/type"),
+            ),
+            (
+                "screens [0]. layout.children [0].type",
+                Some("/screens/0/layout/children/0/type"),
+            ),
+            ("routing_model.FIRST", Some("/routing_model/FIRST")),
+            ("data.a/b~c", Some("/data/a~1b~0c")),
+            ("matrix[1][2]", Some("/matrix/1/2")),
+            ("screens[x]", None),
+            ("screens[0", None),
+            ("", None),
+        ] {
+            assert_eq!(json_pointer(path).as_deref(), pointer, "{path}");
+        }
     }
 }

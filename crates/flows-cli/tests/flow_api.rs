@@ -271,7 +271,7 @@ fn metas_validation_errors_point_into_the_local_file() {
     )
     .expect_code(1);
     let expected = format!(
-        "{}:10:21: error[INVALID_PROPERTY_VALUE]: Invalid value found for property 'type'.\n  = at: screens[0].layout.children[0].type",
+        "{}:10:21: error[INVALID_PROPERTY_VALUE]: Invalid value found for property 'type'.\n  = at: /screens/0/layout/children/0/type",
         file.display()
     );
     assert!(done.stderr.contains(&expected), "{}", done.stderr);
