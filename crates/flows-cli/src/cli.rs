@@ -122,6 +122,13 @@ Every request has its own AES key (one RSA-OAEP per request at the endpoint, as 
 counts as an error when the answer is not HTTP 200; 200 replies are also checked to decrypt (turn that
 off with --no-verify-replies for stub endpoints). Exit status 0 when every request succeeded, else 1.")]
     Load(LoadArgs),
+
+    /// Manage flows with Meta: list, create, upload the Flow JSON, publish, deprecate, delete, inspect,
+    /// preview.
+    Flow(crate::flow_api::FlowArgs),
+
+    /// Send messages through the Cloud API: a flow to a user.
+    Message(crate::message::MessageArgs),
 }
 
 /// `flows keygen`.
@@ -144,13 +151,20 @@ pub(crate) struct PublicKeyArgs {
     pub(crate) key: PathBuf,
 }
 
-/// Where the Graph API is and how long to wait for it.
+/// A phone number and the Graph API.
 #[derive(Debug, Args)]
 pub(crate) struct GraphArgs {
     /// The WhatsApp Business phone number ID (digits).
     #[arg(long, value_name = "ID")]
     pub(crate) phone_number_id: String,
 
+    #[command(flatten)]
+    pub(crate) api: GraphApi,
+}
+
+/// Where the Graph API is and how long to wait for it.
+#[derive(Debug, Args)]
+pub(crate) struct GraphApi {
     /// Graph API base URL.
     #[arg(long, value_name = "URL", default_value = "https://graph.facebook.com")]
     pub(crate) graph_url: String,

@@ -1,4 +1,7 @@
-//! `flows register` and `flows key-status`: Meta's `whatsapp_business_encryption` Graph API endpoint.
+//! The Graph API client every Meta-facing subcommand uses, and `flows register` / `flows key-status`
+//! (Meta's `whatsapp_business_encryption` endpoint).
+
+use std::time::Duration;
 
 use hyper::body::Bytes;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
@@ -6,29 +9,23 @@ use hyper::{Method, Uri};
 use serde_json::Value;
 use whatsapp_flows_crypto::{PublicKey, Zeroizing};
 
-use crate::cli::{GraphArgs, KeyStatusArgs, RegisterArgs};
+use crate::cli::{GraphApi, GraphArgs, KeyStatusArgs, RegisterArgs};
 use crate::error::{Exit, Failure};
 use crate::http::{self, Reply};
 use crate::keys;
 
 /// The environment variable holding the Graph API access token.
-const TOKEN_ENV: &str = "WHATSAPP_ACCESS_TOKEN";
+pub(crate) const TOKEN_ENV: &str = "WHATSAPP_ACCESS_TOKEN";
 
 /// `POST {graph}/{version}/{phone}/whatsapp_business_encryption` with `business_public_key=<PEM>`.
 pub(crate) async fn register(args: &RegisterArgs, passphrase_env: &str) -> Result<Exit, Failure> {
-    let uri = endpoint(&args.graph)?;
-    let auth = authorization()?;
+    let graph = Graph::new(&args.graph.api)?;
+    let uri = encryption_uri(&graph, &args.graph)?;
     let public = keys::load_public(&args.key, passphrase_env)?;
-    let form = format!("business_public_key={}", form_encode(&public.to_pem()));
-    let headers = [
-        auth,
-        (
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/x-www-form-urlencoded"),
-        ),
-    ];
-    let reply = call(&args.graph, Method::POST, &uri, &headers, Bytes::from(form)).await?;
-    let json = graph_json(&reply)?;
+    let form = form(&[("business_public_key", &public.to_pem())]);
+    let json = graph
+        .call(Method::POST, &uri, Some(FORM), Bytes::from(form))
+        .await?;
     if json.get("success").and_then(Value::as_bool) == Some(true) {
         println!(
             "registered public key {} for phone number {}",
@@ -43,9 +40,8 @@ pub(crate) async fn register(args: &RegisterArgs, passphrase_env: &str) -> Resul
         Ok(Exit::Success)
     } else {
         Err(Failure::remote(format!(
-            "the Graph API did not confirm the registration (HTTP {}): {}",
-            reply.status.as_u16(),
-            http::snippet(&reply.body, 300)
+            "the Graph API did not confirm the registration: {}",
+            http::snippet(json.to_string().as_bytes(), 300)
         )))
     }
 }
@@ -55,14 +51,13 @@ pub(crate) async fn key_status(
     args: &KeyStatusArgs,
     passphrase_env: &str,
 ) -> Result<Exit, Failure> {
-    let uri = endpoint(&args.graph)?;
-    let auth = authorization()?;
+    let graph = Graph::new(&args.graph.api)?;
+    let uri = encryption_uri(&graph, &args.graph)?;
     let local = match &args.key {
         Some(path) => Some(keys::load_public(path, passphrase_env)?),
         None => None,
     };
-    let reply = call(&args.graph, Method::GET, &uri, &[auth], Bytes::new()).await?;
-    let json = graph_json(&reply)?;
+    let json = graph.call(Method::GET, &uri, None, Bytes::new()).await?;
     let record = match json.get("data") {
         Some(Value::Array(items)) => items.first().cloned().unwrap_or(Value::Null),
         _ => json,
@@ -124,29 +119,93 @@ pub(crate) async fn key_status(
     })
 }
 
-/// `{graph_url}/{api_version}/{phone_number_id}/whatsapp_business_encryption`, with the parts checked so
-/// none can change the path.
-fn endpoint(args: &GraphArgs) -> Result<Uri, Failure> {
-    let id = &args.phone_number_id;
+/// `{graph_url}/{api_version}/{phone_number_id}/whatsapp_business_encryption`.
+fn encryption_uri(graph: &Graph, args: &GraphArgs) -> Result<Uri, Failure> {
+    let id = node_id("--phone-number-id", &args.phone_number_id)?;
+    graph.uri(&[id, "whatsapp_business_encryption"], &[])
+}
+
+/// `application/x-www-form-urlencoded`.
+pub(crate) const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A Graph API client: base URL and version, the bearer token, one pooled connection, a timeout.
+pub(crate) struct Graph {
+    base: String,
+    auth: (HeaderName, HeaderValue),
+    client: http::Client,
+    timeout: Duration,
+}
+
+impl Graph {
+    /// Checks `--api-version` and the token, and sets up the client.
+    pub(crate) fn new(api: &GraphApi) -> Result<Self, Failure> {
+        let version = &api.api_version;
+        if version.is_empty()
+            || !version
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.')
+        {
+            return Err(Failure::local(format!(
+                "--api-version must look like v23.0, not `{version}`"
+            )));
+        }
+        let auth = authorization()?;
+        // The URL is checked now, so that a bad --graph-url is a usage error before anything is read.
+        http::parse_url(&api.graph_url)?;
+        Ok(Self {
+            base: format!("{}/{version}", api.graph_url.trim_end_matches('/')),
+            auth,
+            client: http::client(http::connector(api.timeout)?, 1),
+            timeout: api.timeout,
+        })
+    }
+
+    /// `{base}/{version}/{segments...}?{query}`; segments must be checked ids or fixed words.
+    pub(crate) fn uri(&self, segments: &[&str], query: &[(&str, &str)]) -> Result<Uri, Failure> {
+        let mut url = self.base.clone();
+        for segment in segments {
+            url.push('/');
+            url.push_str(segment);
+        }
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&form(query));
+        }
+        http::parse_url(&url)
+    }
+
+    /// Sends one request and returns the answer's JSON, or the Graph API's error (exit 1).
+    pub(crate) async fn call(
+        &self,
+        method: Method,
+        uri: &Uri,
+        content_type: Option<&str>,
+        body: Bytes,
+    ) -> Result<Value, Failure> {
+        let mut headers = vec![self.auth.clone()];
+        if let Some(content_type) = content_type {
+            let value = HeaderValue::from_str(content_type)
+                .map_err(|_| Failure::local(format!("bad content type `{content_type}`")))?;
+            headers.push((CONTENT_TYPE, value));
+        }
+        let reply = http::send(&self.client, method, uri, &headers, body, self.timeout)
+            .await
+            .map_err(|e| e.into_failure(uri, self.timeout))?;
+        graph_json(&reply)
+    }
+}
+
+/// A Graph API node id (phone number, WABA, flow): digits only, so it cannot change the path.
+pub(crate) fn node_id<'a>(flag: &str, id: &'a str) -> Result<&'a str, Failure> {
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Failure::local(format!(
-            "--phone-number-id must be the numeric phone number ID from WhatsApp Manager, not `{id}`"
-        )));
+        let what = match flag {
+            "--phone-number-id" => "the numeric phone number ID from WhatsApp Manager",
+            "--waba-id" => "the numeric WhatsApp Business Account ID",
+            _ => "a numeric Graph API id",
+        };
+        return Err(Failure::local(format!("{flag} must be {what}, not `{id}`")));
     }
-    let version = &args.api_version;
-    if version.is_empty()
-        || !version
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.')
-    {
-        return Err(Failure::local(format!(
-            "--api-version must look like v23.0, not `{version}`"
-        )));
-    }
-    let base = args.graph_url.trim_end_matches('/');
-    http::parse_url(&format!(
-        "{base}/{version}/{id}/whatsapp_business_encryption"
-    ))
+    Ok(id)
 }
 
 /// The `Authorization: Bearer` header from `WHATSAPP_ACCESS_TOKEN` (marked sensitive; never printed).
@@ -169,19 +228,6 @@ fn authorization() -> Result<(HeaderName, HeaderValue), Failure> {
     Ok((AUTHORIZATION, value))
 }
 
-async fn call(
-    args: &GraphArgs,
-    method: Method,
-    uri: &Uri,
-    headers: &[(HeaderName, HeaderValue)],
-    body: Bytes,
-) -> Result<Reply, Failure> {
-    let client = http::client(http::connector(args.timeout)?, 1);
-    http::send(&client, method, uri, headers, body, args.timeout)
-        .await
-        .map_err(|e| e.into_failure(uri, args.timeout))
-}
-
 /// The answer as JSON, or the Graph API error shown plainly (exit 1).
 fn graph_json(reply: &Reply) -> Result<Value, Failure> {
     let json: Option<Value> = serde_json::from_slice(&reply.body).ok();
@@ -202,7 +248,7 @@ fn graph_json(reply: &Reply) -> Result<Value, Failure> {
 }
 
 /// `Graph API error (HTTP 400): <message> (type OAuthException, code 190, subcode 463, fbtrace_id X)`.
-fn describe_graph_error(status: u16, error: &Value) -> String {
+pub(crate) fn describe_graph_error(status: u16, error: &Value) -> String {
     let message = error
         .get("message")
         .and_then(Value::as_str)
@@ -231,19 +277,13 @@ fn describe_graph_error(status: u16, error: &Value) -> String {
     out
 }
 
-/// `application/x-www-form-urlencoded`: unreserved bytes as they are, space as `+`, the rest `%XX`.
-fn form_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 3 / 2);
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(char::from(byte));
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
+/// An `application/x-www-form-urlencoded` body or query string.
+pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs {
+        out.append_pair(name, value);
     }
-    out
+    out.finish()
 }
 
 #[cfg(test)]
@@ -253,8 +293,8 @@ mod tests {
     #[test]
     fn form_encoding() {
         assert_eq!(
-            form_encode("-----BEGIN PUBLIC KEY-----\nab+/=\n"),
-            "-----BEGIN+PUBLIC+KEY-----%0Aab%2B%2F%3D%0A"
+            form(&[("business_public_key", "-----BEGIN PUBLIC KEY-----\nab+/=\n")]),
+            "business_public_key=-----BEGIN+PUBLIC+KEY-----%0Aab%2B%2F%3D%0A"
         );
     }
 

@@ -2,7 +2,7 @@
 //!
 //! Makes and registers the business key pair, checks what Meta has, talks to a Flows endpoint exactly as
 //! the WhatsApp client does, explains why a captured request does not decrypt, decrypts PhotoPicker /
-//! DocumentPicker media, and load-tests an endpoint.
+//! DocumentPicker media, load-tests an endpoint, manages flows with Meta and sends them to users.
 //!
 //! Exit codes: 0 success, 1 the remote said no (a non-200 answer, a Graph API error, a network failure or
 //! timeout), 2 usage or local input error.
@@ -13,13 +13,16 @@
 mod cli;
 mod duration;
 mod error;
+mod flow_api;
 mod graph;
 mod http;
 mod inspect;
 mod keygen;
 mod keys;
+mod lint_gate;
 mod load;
 mod media;
+mod message;
 mod send;
 
 use std::process::ExitCode;
@@ -59,6 +62,8 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::InspectRequest(args) => inspect::run(&args, &passphrase_env),
         Command::DecryptMedia(args) => media::run(&args),
         Command::Load(args) => load::run(&args, &passphrase_env),
+        Command::Flow(args) => runtime(false)?.block_on(flow_api::run(args)),
+        Command::Message(args) => runtime(false)?.block_on(message::run(args)),
     }
 }
 

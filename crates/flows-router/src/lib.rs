@@ -75,6 +75,7 @@ mod request;
 mod response;
 mod router;
 mod rsa_pool;
+pub mod webhook;
 
 pub use endpoint::{
     DEFAULT_HANDLER_TIMEOUT, DEFAULT_MAX_BODY, Endpoint, EndpointBuilder, Reply, RequestHeaders,

@@ -8,7 +8,8 @@
 //! - [`flow`](mod@flow): the screen handlers of `flow.json` and the flow-token check;
 //! - [`store`]: the database, at most one round trip per call;
 //! - [`devkey`]: the development key used when no key is configured;
-//! - [`sim`]: a simulated WhatsApp user, for the tests and the load generator.
+//! - [`sim`]: a simulated WhatsApp user, for the tests and the load generator;
+//! - [`webhook`]: Meta's completion webhook confirms bookings.
 
 #![forbid(unsafe_code)]
 
@@ -18,6 +19,7 @@ pub mod duration;
 pub mod flow;
 pub mod sim;
 pub mod store;
+pub mod webhook;
 
 pub use flow::{App, FLOW_JSON, flow};
 pub use store::{Store, StoreOptions};

@@ -56,6 +56,11 @@ const PG_MIGRATIONS: &[(i64, &str, &str)] = &[
         "one booking per token",
         include_str!("../migrations/postgres/0002_one_booking_per_token.sql"),
     ),
+    (
+        3,
+        "booking confirmed_at",
+        include_str!("../migrations/postgres/0003_booking_confirmed_at.sql"),
+    ),
 ];
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -67,6 +72,11 @@ const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "one booking per token",
         include_str!("../migrations/sqlite/0002_one_booking_per_token.sql"),
+    ),
+    (
+        3,
+        "booking confirmed_at",
+        include_str!("../migrations/sqlite/0003_booking_confirmed_at.sql"),
     ),
 ];
 
@@ -358,6 +368,23 @@ macro_rules! on_pool {
             Pool::Sqlite($pool) => $body,
         }
     };
+}
+
+/// What [`Store::confirm_booking`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirmation {
+    /// The booking is confirmed now.
+    Confirmed {
+        /// The booking.
+        booking_id: String,
+    },
+    /// It was confirmed before (a retried delivery): left as it was.
+    AlreadyConfirmed {
+        /// The booking.
+        booking_id: String,
+    },
+    /// No booking has this flow token (and booking id).
+    Unknown,
 }
 
 /// A flow token's state, as [`Store::check_token`] finds it.
@@ -1265,6 +1292,55 @@ impl Store {
         Ok(
             on_pool!(self, pool => self.call(sqlx::query_as(sql).bind(token).fetch_optional(pool)).await?),
         )
+    }
+
+    /// Marks the booking made with this flow token (and, when given, with this booking id) as
+    /// confirmed at `at` (Unix seconds), unless it already is: the first confirmation stays. One
+    /// statement, and a second only when nothing was updated, to tell "already" from "unknown".
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn confirm_booking(
+        &self,
+        flow_token: &str,
+        booking_id: Option<&str>,
+        at: i64,
+    ) -> Result<Confirmation, StoreError> {
+        // Without a booking id, only the booking that keeps the token (made with a checked token)
+        // can be meant; with FLOWS_ACCEPT_ANY_TOKEN several may share a token, and the completion's
+        // booking_id picks the one.
+        const CONFIRM: &str = "UPDATE bookings SET confirmed_at = $1
+             WHERE flow_token = $2 AND confirmed_at IS NULL
+               AND (CAST($3 AS TEXT) IS NULL AND token_checked OR booking_id = CAST($3 AS TEXT))
+             RETURNING booking_id";
+        const FIND: &str = "SELECT booking_id FROM bookings
+             WHERE flow_token = $1
+               AND (CAST($2 AS TEXT) IS NULL AND token_checked OR booking_id = CAST($2 AS TEXT))";
+        let confirmed: Option<String> = on_pool!(self, pool => self.call(
+            sqlx::query_scalar(CONFIRM).bind(at).bind(flow_token).bind(booking_id).fetch_optional(pool)
+        ).await?);
+        if let Some(booking_id) = confirmed {
+            return Ok(Confirmation::Confirmed { booking_id });
+        }
+        let existing: Option<String> = on_pool!(self, pool => self.call(
+            sqlx::query_scalar(FIND).bind(flow_token).bind(booking_id).fetch_optional(pool)
+        ).await?);
+        Ok(match existing {
+            Some(booking_id) => Confirmation::AlreadyConfirmed { booking_id },
+            None => Confirmation::Unknown,
+        })
+    }
+
+    /// A booking's `confirmed_at` (tests).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the database fails.
+    pub async fn confirmed_at(&self, booking_id: &str) -> Result<Option<i64>, StoreError> {
+        let sql = "SELECT confirmed_at FROM bookings WHERE booking_id = $1";
+        let row: Option<Option<i64>> = on_pool!(self, pool => self.call(
+            sqlx::query_scalar(sql).bind(booking_id).fetch_optional(pool)
+        ).await?);
+        Ok(row.flatten())
     }
 
     /// Closes the pools.
