@@ -4,3 +4,11 @@
 #![forbid(unsafe_code)]
 
 pub mod expr;
+pub mod model;
+mod pointer;
+mod span;
+mod version;
+
+pub use model::{Component, ComponentKind, Dyn, Flow, Screen};
+pub use span::Position;
+pub use version::{Version, VersionFormatError};
