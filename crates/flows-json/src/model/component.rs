@@ -46,8 +46,9 @@ props! {
 props! {
     /// TextBody / TextCaption: a paragraph.
     Body {
-        /// The text (Body max 4096, Caption max 409 characters).
-        text: Dyn<String>,
+        /// The text (Body max 4096, Caption max 409 characters); with `markdown`, one string per
+        /// line is allowed too.
+        text: Dyn<TextLines>,
     }
     optional {
         /// `bold`, `italic`, `bold_italic` or `normal`.

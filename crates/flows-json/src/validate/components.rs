@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::Cx;
 use crate::diagnostic::{Diagnostic, Rule};
-use crate::model::{Component, ComponentKind, DataSourceItem, Dyn, NavigationContent, Visit};
+use crate::model::{Component, ComponentKind, DataSourceItem, Dyn, NavigationContent, TextLines, Visit};
 use crate::{Version, pointer};
 
 pub(super) fn check(cx: &mut Cx<'_>, i: usize) {
@@ -94,7 +94,18 @@ fn component(cx: &mut Cx<'_>, v: &Visit<'_>) {
             text(cx, &h.text, &p("text"), 80);
         }
         Component::TextBody(b) | Component::TextCaption(b) => {
-            text(cx, &b.text, &p("text"), if kind == ComponentKind::TextBody { 4096 } else { 409 });
+            let max = if kind == ComponentKind::TextBody { 4096 } else { 409 };
+            match &b.text {
+                Dyn::Literal(TextLines::One(s)) => text(cx, &Dyn::Literal(s.clone()), &p("text"), max),
+                Dyn::Literal(TextLines::Many(lines)) => {
+                    if b.markdown.as_ref().and_then(Dyn::literal) != Some(&true) {
+                        cx.push(Rule::InvalidType, p("text"), format!("the text of {} is an array only with `\"markdown\": true`: join it into one string", kind.as_str()));
+                    }
+                    let joined = lines.join("\n");
+                    limit(cx, &joined, &p("text"), max);
+                }
+                Dyn::Dynamic(_) => {}
+            }
             one_of(cx, b.font_weight.as_ref(), &p("font-weight"), &["bold", "italic", "bold_italic", "normal"]);
             if b.markdown.is_some() {
                 cx.gate(Version::V5_1, p("markdown"), "`markdown`");

@@ -133,7 +133,6 @@ fn forms(cx: &mut Cx<'_>, visits: &[Visit<'_>], id: &str) {
         for (key, map) in [("init-values", &form.init_values), ("error-messages", &form.error_messages)] {
             let Some(Dyn::Literal(map)) = map else { continue };
             let at = pointer::join(&v.pointer, key);
-            cx.gate(Version::V4_0, &at, &format!("Form `{key}`"));
             for (name, value) in map {
                 let entry_at = pointer::join(&at, name);
                 let Some(kind) = fields.get(name.as_str()) else {
