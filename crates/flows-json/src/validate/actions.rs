@@ -44,8 +44,16 @@ fn one(cx: &mut Cx<'_>, i: usize, v: &Visit<'_>, kind: ComponentKind, slot: &str
     };
     let name = action.name();
     match name {
+        None if action.name_str().is_none() => {
+            cx.push(
+                Rule::MissingProperty,
+                at,
+                format!("an action needs a `name`: one of {}", names(&allowed)),
+            );
+            return;
+        }
         None => {
-            let written = action.name_str().unwrap_or("(none)");
+            let written = action.name_str().unwrap_or_default();
             cx.push(
                 Rule::ActionNotAllowed,
                 pointer::join(at, "name"),

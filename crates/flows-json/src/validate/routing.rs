@@ -36,6 +36,9 @@ pub(super) fn check(cx: &mut Cx<'_>) {
     let known: HashSet<&str> = ids.iter().map(String::as_str).collect();
     match cx.flow.routing_model.clone() {
         Some(model) => explicit(cx, &model, &navs, &ids, &known),
+        // Reported as missing-routing-model; a model derived from navigate actions says nothing
+        // about an endpoint flow.
+        None if cx.has_endpoint() => {}
         None => derived(cx, &navs, &ids, &known),
     }
 }
@@ -79,16 +82,21 @@ fn explicit(cx: &mut Cx<'_>, model: &BTreeMap<String, Vec<String>>, navs: &[(usi
             cx.push(Rule::RoutingMissingScreen, rm, format!("these screens are missing in the routing model: {}", missing.join(", ")));
         }
     }
-    // Cycles longer than two screens (two-screen ones are backward routes).
-    if let Some(cycle) = find_cycle(&edges) {
+    let mentioned: Vec<String> = ids
+        .iter()
+        .filter(|id| model.contains_key(*id) || model.values().any(|t| t.contains(id)))
+        .cloned()
+        .collect();
+    let inbound: HashSet<&str> = edges.iter().map(|(_, to)| to.as_str()).collect();
+    if mentioned.len() > 1 && !edges.is_empty() && mentioned.iter().all(|id| inbound.contains(id.as_str())) {
+        // A graph without an entry has a cycle too; this is the clearer message.
+        cx.push(Rule::RoutingNoEntry, rm, "no entry screen: every screen has an inbound route; the first screen must have none");
+    } else if let Some(cycle) = find_cycle(&edges) {
+        // Two-screen cycles are reported as backward routes.
         cx.push(Rule::RoutingCycle, rm, format!("loop detected in the routing model for screens: {}", cycle.join(" -> ")));
     }
-    let inbound: HashSet<&str> = edges.iter().map(|(_, to)| to.as_str()).collect();
-    if ids.len() > 1 && !edges.is_empty() && ids.iter().all(|id| inbound.contains(id.as_str())) {
-        cx.push(Rule::RoutingNoEntry, rm, "no entry screen: every screen has an inbound route; the first screen must have none");
-    }
-    if ids.len() > 1 && (cx.has_endpoint() || !edges.is_empty()) {
-        disconnected(cx, &edges, ids, rm, "the routing model");
+    if mentioned.len() > 1 && (cx.has_endpoint() || !edges.is_empty()) {
+        disconnected(cx, &edges, &mentioned, rm, "the routing model");
     }
     for (i, target, at) in navs {
         let Some(from) = ids.get(*i) else { continue };
