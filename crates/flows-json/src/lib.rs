@@ -9,6 +9,7 @@ mod dynamic;
 pub mod expr;
 pub mod model;
 mod pointer;
+pub mod reply;
 mod span;
 mod validate;
 mod version;
