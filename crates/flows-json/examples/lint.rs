@@ -18,9 +18,21 @@ fn main() {
             Ok(diagnostics) => {
                 let took = started.elapsed();
                 for d in &diagnostics {
-                    println!("{path}:{}:{}: {}[{}]: {} ({})", d.line().unwrap_or(0), d.column().unwrap_or(0), d.severity, d.rule, d.message, d.pointer);
+                    println!(
+                        "{path}:{}:{}: {}[{}]: {} ({})",
+                        d.line().unwrap_or(0),
+                        d.column().unwrap_or(0),
+                        d.severity,
+                        d.rule,
+                        d.message,
+                        d.pointer
+                    );
                 }
-                println!("{path}: {} diagnostics, {} bytes linted in {took:?}", diagnostics.len(), text.len());
+                println!(
+                    "{path}: {} diagnostics, {} bytes linted in {took:?}",
+                    diagnostics.len(),
+                    text.len()
+                );
             }
             Err(e) => println!("{path}: {e}"),
         }

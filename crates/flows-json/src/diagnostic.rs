@@ -441,7 +441,10 @@ mod tests {
         for rule in Rule::ALL {
             let id = rule.id();
             assert!(seen.insert(id), "{id}");
-            assert!(id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'), "{id}");
+            assert!(
+                id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{id}"
+            );
             assert_eq!(Rule::from_id(id), Some(*rule));
         }
     }

@@ -52,11 +52,12 @@ impl Document {
     /// problems are diagnostics.
     pub fn parse(text: impl Into<String>) -> Result<Self, ParseError> {
         let text = text.into();
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| ParseError::Syntax {
-            line: e.line(),
-            column: e.column(),
-            message: strip_position(&e.to_string()),
-        })?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| ParseError::Syntax {
+                line: e.line(),
+                column: e.column(),
+                message: strip_position(&e.to_string()),
+            })?;
         let index = SpanIndex::build(&text).ok_or_else(|| ParseError::Syntax {
             line: 1,
             column: 1,
@@ -93,23 +94,41 @@ impl Document {
     pub fn diagnostics(&self) -> Vec<Diagnostic> {
         let mut out = validate(&self.flow);
         for (pointer, _) in &self.index.duplicates {
-            let key = pointer.rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
+            let key = pointer
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .replace("~1", "/")
+                .replace("~0", "~");
             out.push(Diagnostic::new(
                 Rule::DuplicateKey,
                 pointer.clone(),
-                format!("`{key}` appears twice in this object; only the last one counts: remove one"),
+                format!(
+                    "`{key}` appears twice in this object; only the last one counts: remove one"
+                ),
             ));
         }
         for pointer in &self.index.nulls {
-            out.push(Diagnostic::new(Rule::NullValue, pointer.clone(), "`null` is not a valid value in Flow JSON: remove the property or give it a value"));
+            out.push(Diagnostic::new(
+                Rule::NullValue,
+                pointer.clone(),
+                "`null` is not a valid value in Flow JSON: remove the property or give it a value",
+            ));
         }
         for d in &mut out {
             d.location = self.locate(&d.pointer, d.string_offset);
         }
         // Duplicate keys: the pointer names the later member, which is where the key sits.
-        for (d, (_, key_at)) in out.iter_mut().filter(|d| d.rule == Rule::DuplicateKey).zip(&self.index.duplicates) {
+        for (d, (_, key_at)) in out
+            .iter_mut()
+            .filter(|d| d.rule == Rule::DuplicateKey)
+            .zip(&self.index.duplicates)
+        {
             let start = self.index.position(&self.text, *key_at);
-            d.location = Some(Location { start, end: d.location.map_or(start, |l| l.end) });
+            d.location = Some(Location {
+                start,
+                end: d.location.map_or(start, |l| l.end),
+            });
         }
         out.sort_by(|a, b| {
             let key = |d: &Diagnostic| d.location.map(|l| l.start.offset);
@@ -129,13 +148,19 @@ impl Document {
         let exact = self.index.get(pointer);
         let span = exact.or_else(|| self.index.nearest(pointer))?;
         let end = self.index.position(&self.text, span.end);
-        if let (Some(offset), Some(span)) = (string_offset, exact) {
-            if let Some(at) = string_byte(&self.text, span.start, offset) {
-                return Some(Location { start: self.index.position(&self.text, at), end });
-            }
+        if let (Some(offset), Some(span)) = (string_offset, exact)
+            && let Some(at) = string_byte(&self.text, span.start, offset)
+        {
+            return Some(Location {
+                start: self.index.position(&self.text, at),
+                end,
+            });
         }
         let start_at = span.key.unwrap_or(span.start);
-        Some(Location { start: self.index.position(&self.text, start_at), end })
+        Some(Location {
+            start: self.index.position(&self.text, start_at),
+            end,
+        })
     }
 }
 

@@ -30,7 +30,11 @@ impl Ref {
         let mut screen = None;
         if first == "screen" {
             let id = parts.next()?;
-            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphabetic() || c == '_' || c == ',') {
+            if id.is_empty()
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphabetic() || c == '_' || c == ',')
+            {
                 return None;
             }
             screen = Some(id.to_owned());
@@ -42,7 +46,12 @@ impl Ref {
             _ => return None,
         };
         let path: Vec<String> = parts.map(str::to_owned).collect();
-        let ok = |seg: &String| !seg.is_empty() && seg.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        let ok = |seg: &String| {
+            !seg.is_empty()
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        };
         (!path.is_empty() && path.iter().all(ok)).then_some(Self {
             screen,
             scope,
@@ -172,7 +181,8 @@ pub(crate) fn condition_refs(s: &str) -> Result<Vec<(Ref, usize)>, ExprProblem> 
         return Err(ExprProblem {
             syntax: true,
             offset: 0,
-            message: "a condition needs at least one dynamic value (`${data.x}`, `${form.x}`)".to_owned(),
+            message: "a condition needs at least one dynamic value (`${data.x}`, `${form.x}`)"
+                .to_owned(),
         });
     }
     Ok(refs)
@@ -218,14 +228,24 @@ mod tests {
     #[test]
     fn bindings_and_nested_refs() {
         assert!(matches!(analyze("${data.a.b}"), Analysis::Binding(r) if r.path == ["a", "b"]));
-        assert!(matches!(analyze("${screen.A.form.x}"), Analysis::Binding(r) if r.screen.as_deref() == Some("A")));
-        assert!(matches!(analyze("${data.a} ${data.b}"), Analysis::Broken(_)));
+        assert!(
+            matches!(analyze("${screen.A.form.x}"), Analysis::Binding(r) if r.screen.as_deref() == Some("A"))
+        );
+        assert!(matches!(
+            analyze("${data.a} ${data.b}"),
+            Analysis::Broken(_)
+        ));
         assert!(matches!(analyze("Hi ${data.a}"), Analysis::Literal));
         let Analysis::Nested(refs) = analyze("`'a' ${form.x} ${data.y}`") else {
             unreachable!()
         };
         assert_eq!(refs.len(), 2);
         assert_eq!(literal_interpolation("Hi ${data.a}"), Some(3));
-        assert_eq!(Ref::parse("${screen.A.data.x}").map(|r| r.to_string()).as_deref(), Some("${screen.A.data.x}"));
+        assert_eq!(
+            Ref::parse("${screen.A.data.x}")
+                .map(|r| r.to_string())
+                .as_deref(),
+            Some("${screen.A.data.x}")
+        );
     }
 }

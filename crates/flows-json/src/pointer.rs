@@ -32,7 +32,9 @@ pub(crate) fn index(base: &str, i: usize) -> String {
 
 /// The pointer one level up (`/a/b` -> `/a`); the root stays the root.
 pub(crate) fn parent(pointer: &str) -> &str {
-    pointer.rfind('/').map_or("", |at| pointer.get(..at).unwrap_or(""))
+    pointer
+        .rfind('/')
+        .map_or("", |at| pointer.get(..at).unwrap_or(""))
 }
 
 #[cfg(test)]

@@ -124,7 +124,9 @@ impl ViolationKind {
     #[must_use]
     pub fn client_error(self) -> &'static str {
         match self {
-            Self::UnknownScreen | Self::Transition | Self::Completion => "invalid-screen-transition",
+            Self::UnknownScreen | Self::Transition | Self::Completion => {
+                "invalid-screen-transition"
+            }
             Self::UndeclaredKey | Self::WrongType | Self::Null => "payload-schema-error",
         }
     }
@@ -152,7 +154,13 @@ impl Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {} (WhatsApp would reject it with `{}`)", self.path, self.message, self.client_error())
+        write!(
+            f,
+            "{}: {} (WhatsApp would reject it with `{}`)",
+            self.path,
+            self.message,
+            self.client_error()
+        )
     }
 }
 
@@ -182,7 +190,12 @@ impl Declared {
                     Items::Any(_) => Self::Any,
                 })
             })),
-            Some("object") => Self::Object(schema.properties.as_ref().map(|p| p.iter().map(|(k, s)| (k.clone(), Self::of(s))).collect())),
+            Some("object") => Self::Object(
+                schema
+                    .properties
+                    .as_ref()
+                    .map(|p| p.iter().map(|(k, s)| (k.clone(), Self::of(s))).collect()),
+            ),
             _ => Self::Any,
         }
     }
@@ -224,17 +237,25 @@ impl ReplyContract {
     /// string `id`, or `routing_model` is not an object of screen-id arrays.
     pub fn new(flow: &Flow) -> Result<Self, ShapeError> {
         let shape = |msg: &str| ShapeError(msg.to_owned());
-        if flow.invalid.iter().any(|i| i.key.is_empty()) || flow.invalid.iter().any(|i| i.key == "screens") {
+        if flow.invalid.iter().any(|i| i.key.is_empty())
+            || flow.invalid.iter().any(|i| i.key == "screens")
+        {
             return Err(shape("`screens` must be an array"));
         }
         if flow.invalid.iter().any(|i| i.key == "routing_model") {
-            return Err(shape("`routing_model` must be an object of screen-id arrays"));
+            return Err(shape(
+                "`routing_model` must be an object of screen-id arrays",
+            ));
         }
         let mut screens = BTreeMap::new();
         let mut first = None;
         let mut terminal_capable = false;
         for screen in &flow.screens {
-            if screen.invalid.iter().any(|i| i.key.is_empty() || i.key == "id") {
+            if screen
+                .invalid
+                .iter()
+                .any(|i| i.key.is_empty() || i.key == "id")
+            {
                 return Err(shape("every screen needs a string `id`"));
             }
             first.get_or_insert_with(|| screen.id.clone());
@@ -242,9 +263,20 @@ impl ReplyContract {
             let data = screen
                 .data
                 .as_ref()
-                .map(|d| d.fields.iter().map(|(k, s)| (k.clone(), Declared::of(s))).collect())
+                .map(|d| {
+                    d.fields
+                        .iter()
+                        .map(|(k, s)| (k.clone(), Declared::of(s)))
+                        .collect()
+                })
                 .unwrap_or_default();
-            screens.insert(screen.id.clone(), ScreenContract { data, refresh_on_back: screen.refresh_on_back == Some(true) });
+            screens.insert(
+                screen.id.clone(),
+                ScreenContract {
+                    data,
+                    refresh_on_back: screen.refresh_on_back == Some(true),
+                },
+            );
         }
         let routes: BTreeMap<String, BTreeSet<String>> = flow
             .routing_model
@@ -252,10 +284,22 @@ impl ReplyContract {
             .flatten()
             .map(|(from, to)| (from.clone(), to.iter().cloned().collect()))
             .collect();
-        let routed_to: BTreeSet<&String> = routes.iter().flat_map(|(from, to)| to.iter().filter(move |t| *t != from)).collect();
-        let mut entry: BTreeSet<String> = screens.keys().filter(|id| !routed_to.contains(id)).cloned().collect();
+        let routed_to: BTreeSet<&String> = routes
+            .iter()
+            .flat_map(|(from, to)| to.iter().filter(move |t| *t != from))
+            .collect();
+        let mut entry: BTreeSet<String> = screens
+            .keys()
+            .filter(|id| !routed_to.contains(id))
+            .cloned()
+            .collect();
         entry.extend(first);
-        Ok(Self { screens, routes, entry, terminal_capable })
+        Ok(Self {
+            screens,
+            routes,
+            entry,
+            terminal_capable,
+        })
     }
 
     /// The screen ids, sorted.
@@ -272,7 +316,13 @@ impl ReplyContract {
     /// empty list means the reply fits. Replies without a screen (health check, acknowledgement)
     /// are not checked.
     #[must_use]
-    pub fn check(&self, action: RequestAction<'_>, from: Option<&str>, screen: Option<&str>, data: &Map<String, Value>) -> Vec<Violation> {
+    pub fn check(
+        &self,
+        action: RequestAction<'_>,
+        from: Option<&str>,
+        screen: Option<&str>,
+        data: &Map<String, Value>,
+    ) -> Vec<Violation> {
         let mut violations = Vec::new();
         let Some(target) = screen else {
             return violations;
@@ -287,7 +337,10 @@ impl ReplyContract {
                 violations.push(Violation {
                     kind: ViolationKind::UnknownScreen,
                     path: format!("screen {target}"),
-                    message: format!("the flow has no screen {target} (screens: {})", self.screens().collect::<Vec<_>>().join(", ")),
+                    message: format!(
+                        "the flow has no screen {target} (screens: {})",
+                        self.screens().collect::<Vec<_>>().join(", ")
+                    ),
                 });
             }
             return violations;
@@ -320,12 +373,16 @@ impl ReplyContract {
                 message: "the flow completes, but no screen is `terminal: true`".to_owned(),
             });
         }
-        let params = data.get(EXTENSION).and_then(Value::as_object).and_then(|ext| ext.get("params"));
+        let params = data
+            .get(EXTENSION)
+            .and_then(Value::as_object)
+            .and_then(|ext| ext.get("params"));
         if !matches!(params, Some(Value::Object(_))) {
             violations.push(Violation {
                 kind: ViolationKind::Completion,
                 path: format!("data.{EXTENSION}.params"),
-                message: "a completion needs an object `extension_message_response.params`".to_owned(),
+                message: "a completion needs an object `extension_message_response.params`"
+                    .to_owned(),
             });
         }
         for key in data.keys().filter(|k| *k != EXTENSION) {
@@ -337,11 +394,20 @@ impl ReplyContract {
         }
     }
 
-    fn check_transition(&self, action: RequestAction<'_>, from: Option<&str>, target: &str, violations: &mut Vec<Violation>) {
+    fn check_transition(
+        &self,
+        action: RequestAction<'_>,
+        from: Option<&str>,
+        target: &str,
+        violations: &mut Vec<Violation>,
+    ) {
         let (allowed, rule) = match (action, from) {
             (RequestAction::Init, _) => (
                 self.entry.contains(target),
-                format!("INIT may only show an entry screen ({})", self.entry_screens().collect::<Vec<_>>().join(", ")),
+                format!(
+                    "INIT may only show an entry screen ({})",
+                    self.entry_screens().collect::<Vec<_>>().join(", ")
+                ),
             ),
             (RequestAction::Back, Some(from)) => (
                 target == from || self.reaches(target, from),
@@ -349,16 +415,23 @@ impl ReplyContract {
             ),
             (_, Some(from)) => {
                 let routed = self.routes.get(from).is_some_and(|to| to.contains(target));
-                let back_to_refreshable = self.reaches(target, from) && self.screens.get(target).is_some_and(|s| s.refresh_on_back);
+                let back_to_refreshable = self.reaches(target, from)
+                    && self.screens.get(target).is_some_and(|s| s.refresh_on_back);
                 (
                     target == from || routed || back_to_refreshable,
                     format!(
                         "routing_model allows {from} -> [{}] (plus {from} itself and earlier screens with refresh_on_back)",
-                        self.routes.get(from).map(|to| to.iter().map(String::as_str).collect::<Vec<_>>().join(", ")).unwrap_or_default()
+                        self.routes
+                            .get(from)
+                            .map(|to| to.iter().map(String::as_str).collect::<Vec<_>>().join(", "))
+                            .unwrap_or_default()
                     ),
                 )
             }
-            (_, None) => (false, format!("a {action} request without a screen cannot navigate")),
+            (_, None) => (
+                false,
+                format!("a {action} request without a screen cannot navigate"),
+            ),
         };
         if let Some(from) = from
             && !self.screens.contains_key(from)
@@ -375,7 +448,10 @@ impl ReplyContract {
             violations.push(Violation {
                 kind: ViolationKind::Transition,
                 path: format!("screen {target}"),
-                message: format!("{action} from {} to {target} is not allowed: {rule}", from.unwrap_or("(no screen)")),
+                message: format!(
+                    "{action} from {} to {target} is not allowed: {rule}",
+                    from.unwrap_or("(no screen)")
+                ),
             });
         }
     }
@@ -411,7 +487,11 @@ fn json_type(value: &Value) -> &'static str {
 }
 
 fn wrong_type(path: String, expected: &str, value: &Value) -> Violation {
-    Violation { kind: ViolationKind::WrongType, message: format!("expected {expected}, found {}", json_type(value)), path }
+    Violation {
+        kind: ViolationKind::WrongType,
+        message: format!("expected {expected}, found {}", json_type(value)),
+        path,
+    }
 }
 
 fn find_nulls(value: &Value, path: &str, violations: &mut Vec<Violation>) {
@@ -419,7 +499,8 @@ fn find_nulls(value: &Value, path: &str, violations: &mut Vec<Violation>) {
         Value::Null => violations.push(Violation {
             kind: ViolationKind::Null,
             path: path.to_owned(),
-            message: "null values fail the client's validation; leave the key out or send a value".to_owned(),
+            message: "null values fail the client's validation; leave the key out or send a value"
+                .to_owned(),
         }),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
@@ -440,7 +521,10 @@ fn check_value(schema: &Declared, value: &Value, path: &str, violations: &mut Ve
         return; // reported once by find_nulls
     }
     let fits = match (schema, value) {
-        (Declared::Any, _) | (Declared::String, Value::String(_)) | (Declared::Number, Value::Number(_)) | (Declared::Boolean, Value::Bool(_)) => true,
+        (Declared::Any, _)
+        | (Declared::String, Value::String(_))
+        | (Declared::Number, Value::Number(_))
+        | (Declared::Boolean, Value::Bool(_)) => true,
         (Declared::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
         (Declared::Array(items), Value::Array(values)) => {
             if let Some(items) = items {
@@ -515,7 +599,10 @@ mod tests {
 
     /// A reply: `screen` and `data`, as flows-router's FlowResponse builds them.
     fn reply(screen: &str, data: Value) -> (Option<String>, Map<String, Value>) {
-        (Some(screen.to_owned()), data.as_object().cloned().unwrap_or_default())
+        (
+            Some(screen.to_owned()),
+            data.as_object().cloned().unwrap_or_default(),
+        )
     }
 
     fn complete(token: &str, params: Value) -> (Option<String>, Map<String, Value>) {
@@ -527,7 +614,12 @@ mod tests {
         reply(SUCCESS, json!({EXTENSION: {"params": merged}}))
     }
 
-    fn check(c: &ReplyContract, action: RequestAction<'_>, from: Option<&str>, r: &(Option<String>, Map<String, Value>)) -> Vec<Violation> {
+    fn check(
+        c: &ReplyContract,
+        action: RequestAction<'_>,
+        from: Option<&str>,
+        r: &(Option<String>, Map<String, Value>),
+    ) -> Vec<Violation> {
         c.check(action, from, r.0.as_deref(), &r.1)
     }
 
@@ -538,17 +630,55 @@ mod tests {
     #[test]
     fn a_fitting_walk_has_no_violations() {
         let c = contract();
-        let init = reply("PICK", json!({"department": [{"id": "a", "title": "A"}, {"id": "b", "title": "B", "enabled": false}], "is_open": true}));
+        let init = reply(
+            "PICK",
+            json!({"department": [{"id": "a", "title": "A"}, {"id": "b", "title": "B", "enabled": false}], "is_open": true}),
+        );
         assert_eq!(check(&c, Init, None, &init), vec![]);
-        let seats = reply("SEATS", json!({"seats": [{"id": "1", "title": "Seat 1"}], "count": 2, "price": 2.5, "meta": {"room": "R"}}));
+        let seats = reply(
+            "SEATS",
+            json!({"seats": [{"id": "1", "title": "Seat 1"}], "count": 2, "price": 2.5, "meta": {"room": "R"}}),
+        );
         assert_eq!(check(&c, DataExchange, Some("PICK"), &seats), vec![]);
         // An integer is a number too.
-        assert!(check(&c, DataExchange, Some("PICK"), &reply("SEATS", json!({"price": 3}))).is_empty());
+        assert!(
+            check(
+                &c,
+                DataExchange,
+                Some("PICK"),
+                &reply("SEATS", json!({"price": 3}))
+            )
+            .is_empty()
+        );
         // Staying on a screen with an error message is always allowed.
-        assert!(check(&c, DataExchange, Some("PICK"), &reply("PICK", json!({"error_message": "Pick one"}))).is_empty());
-        assert!(check(&c, DataExchange, Some("CONFIRM"), &complete("t", json!({"booking_id": "B1"}))).is_empty());
+        assert!(
+            check(
+                &c,
+                DataExchange,
+                Some("PICK"),
+                &reply("PICK", json!({"error_message": "Pick one"}))
+            )
+            .is_empty()
+        );
+        assert!(
+            check(
+                &c,
+                DataExchange,
+                Some("CONFIRM"),
+                &complete("t", json!({"booking_id": "B1"}))
+            )
+            .is_empty()
+        );
         // Pings and acknowledgements are not checked.
-        assert!(c.check(Ping, None, None, &json!({"status": "active"}).as_object().cloned().unwrap()).is_empty());
+        assert!(
+            c.check(
+                Ping,
+                None,
+                None,
+                &json!({"status": "active"}).as_object().cloned().unwrap()
+            )
+            .is_empty()
+        );
     }
 
     #[test]
@@ -564,13 +694,37 @@ mod tests {
         assert_eq!(kinds(&v), vec![ViolationKind::Transition]);
 
         // Back to an earlier screen with refresh_on_back is allowed; to one without, it is not.
-        assert!(check(&c, DataExchange, Some("CONFIRM"), &reply("SEATS", json!({}))).is_empty());
-        assert_eq!(kinds(&check(&c, DataExchange, Some("CONFIRM"), &reply("PICK", json!({})))), vec![ViolationKind::Transition]);
+        assert!(
+            check(
+                &c,
+                DataExchange,
+                Some("CONFIRM"),
+                &reply("SEATS", json!({}))
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            kinds(&check(
+                &c,
+                DataExchange,
+                Some("CONFIRM"),
+                &reply("PICK", json!({}))
+            )),
+            vec![ViolationKind::Transition]
+        );
 
         // BACK from SEATS: SEATS itself or a screen before it; not a later one.
         assert!(check(&c, Back, Some("SEATS"), &reply("PICK", json!({}))).is_empty());
         assert!(check(&c, Back, Some("SEATS"), &reply("SEATS", json!({}))).is_empty());
-        assert_eq!(kinds(&check(&c, Back, Some("SEATS"), &reply("CONFIRM", json!({})))), vec![ViolationKind::Transition]);
+        assert_eq!(
+            kinds(&check(
+                &c,
+                Back,
+                Some("SEATS"),
+                &reply("CONFIRM", json!({}))
+            )),
+            vec![ViolationKind::Transition]
+        );
     }
 
     #[test]
@@ -586,10 +740,16 @@ mod tests {
     #[test]
     fn data_must_match_the_declared_schema() {
         let c = contract();
-        let r = reply("SEATS", json!({"count": 2.5, "price": "cheap", "seats": [{"id": 1, "title": "One", "color": "red"}],
-            "meta": ["not", "an", "object"], "surprise": true, "error_message": 7}));
+        let r = reply(
+            "SEATS",
+            json!({"count": 2.5, "price": "cheap", "seats": [{"id": 1, "title": "One", "color": "red"}],
+            "meta": ["not", "an", "object"], "surprise": true, "error_message": 7}),
+        );
         let v = check(&c, DataExchange, Some("PICK"), &r);
-        let mut found: Vec<(String, &str)> = v.iter().map(|v| (v.path.clone(), v.client_error())).collect();
+        let mut found: Vec<(String, &str)> = v
+            .iter()
+            .map(|v| (v.path.clone(), v.client_error()))
+            .collect();
         found.sort();
         assert_eq!(
             found,
@@ -611,10 +771,20 @@ mod tests {
     #[test]
     fn nulls_are_reported_anywhere() {
         let c = contract();
-        let r = reply("PICK", json!({"is_open": null, "department": [{"id": "a", "title": null}]}));
+        let r = reply(
+            "PICK",
+            json!({"is_open": null, "department": [{"id": "a", "title": null}]}),
+        );
         let v = check(&c, DataExchange, Some("PICK"), &r);
-        let paths: BTreeSet<_> = v.iter().filter(|v| v.kind == ViolationKind::Null).map(|v| v.path.as_str()).collect();
-        assert_eq!(paths, BTreeSet::from(["data.is_open", "data.department[0].title"]));
+        let paths: BTreeSet<_> = v
+            .iter()
+            .filter(|v| v.kind == ViolationKind::Null)
+            .map(|v| v.path.as_str())
+            .collect();
+        assert_eq!(
+            paths,
+            BTreeSet::from(["data.is_open", "data.department[0].title"])
+        );
         assert_eq!(v.len(), 2, "{v:?}");
     }
 
@@ -622,11 +792,32 @@ mod tests {
     fn completions_need_params_and_a_terminal_screen() {
         let c = contract();
         let bad = reply(SUCCESS, json!({EXTENSION: {"params": "x"}, "extra": 1}));
-        assert_eq!(kinds(&check(&c, DataExchange, Some("CONFIRM"), &bad)), vec![ViolationKind::Completion, ViolationKind::Completion]);
-        let no_terminal = ReplyContract::from_json(r#"{"screens":[{"id":"A","data":{}}],"routing_model":{"A":[]}}"#);
-        assert_eq!(kinds(&check(&no_terminal, DataExchange, Some("A"), &complete("t", json!({})))), vec![ViolationKind::Completion]);
+        assert_eq!(
+            kinds(&check(&c, DataExchange, Some("CONFIRM"), &bad)),
+            vec![ViolationKind::Completion, ViolationKind::Completion]
+        );
+        let no_terminal = ReplyContract::from_json(
+            r#"{"screens":[{"id":"A","data":{}}],"routing_model":{"A":[]}}"#,
+        );
+        assert_eq!(
+            kinds(&check(
+                &no_terminal,
+                DataExchange,
+                Some("A"),
+                &complete("t", json!({}))
+            )),
+            vec![ViolationKind::Completion]
+        );
         // A bare SUCCESS without the extension is just an unknown screen.
-        assert_eq!(kinds(&check(&c, DataExchange, Some("CONFIRM"), &reply(SUCCESS, json!({})))), vec![ViolationKind::UnknownScreen]);
+        assert_eq!(
+            kinds(&check(
+                &c,
+                DataExchange,
+                Some("CONFIRM"),
+                &reply(SUCCESS, json!({}))
+            )),
+            vec![ViolationKind::UnknownScreen]
+        );
     }
 
     #[test]
@@ -639,7 +830,10 @@ mod tests {
             r#"{"screens": [{"id": "A"}], "routing_model": {"A": "B"}}"#,
             r#"{"screens": [{"id": "A"}], "routing_model": {"A": [1]}}"#,
         ] {
-            assert!(ReplyContract::new(&Flow::from_json(bad).unwrap()).is_err(), "{bad}");
+            assert!(
+                ReplyContract::new(&Flow::from_json(bad).unwrap()).is_err(),
+                "{bad}"
+            );
         }
     }
 }

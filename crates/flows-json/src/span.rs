@@ -84,7 +84,10 @@ impl SpanIndex {
 
     /// Line and column of a byte offset.
     pub(crate) fn position(&self, text: &str, offset: usize) -> Position {
-        let line = self.line_starts.partition_point(|&start| start <= offset).max(1);
+        let line = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .max(1);
         let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
         let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
         Position {

@@ -2,7 +2,7 @@
 //! `cargo run --release -p flows-json --example large`, never asserted here.
 #![allow(clippy::unwrap_used)]
 
-#[path = "../examples/large_flow.rs"]
+#[path = "../examples/large/large_flow.rs"]
 mod large_flow;
 
 #[test]

@@ -1,6 +1,6 @@
 //! Property tests: generated flows (valid or not, with unknown properties and values of the wrong
 //! type) serialize back to the same JSON value, and nothing the linter is given makes it panic.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use flows_json::{Document, Flow, lint};
 use proptest::prelude::*;
@@ -21,7 +21,8 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf().prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
-            prop::collection::btree_map("[a-z_-]{1,8}", inner, 0..4).prop_map(|m| Value::Object(m.into_iter().collect())),
+            prop::collection::btree_map("[a-z_-]{1,8}", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
         ]
     })
 }
@@ -35,7 +36,11 @@ fn text() -> impl Strategy<Value = Value> {
 }
 
 fn boolish() -> impl Strategy<Value = Value> {
-    prop_oneof![any::<bool>().prop_map(Value::from), "[a-z]{1,6}".prop_map(|f| Value::from(format!("${{data.{f}}}"))), Just(json!(5))]
+    prop_oneof![
+        any::<bool>().prop_map(Value::from),
+        "[a-z]{1,6}".prop_map(|f| Value::from(format!("${{data.{f}}}"))),
+        Just(json!(5))
+    ]
 }
 
 fn action() -> impl Strategy<Value = Value> {
@@ -51,7 +56,8 @@ fn action() -> impl Strategy<Value = Value> {
 }
 
 fn extras() -> impl Strategy<Value = Map<String, Value>> {
-    prop::collection::btree_map("x-[a-z]{1,6}", json_value(), 0..2).prop_map(|m| m.into_iter().collect())
+    prop::collection::btree_map("x-[a-z]{1,6}", json_value(), 0..2)
+        .prop_map(|m| m.into_iter().collect())
 }
 
 fn options() -> impl Strategy<Value = Value> {
@@ -64,7 +70,14 @@ fn options() -> impl Strategy<Value = Value> {
 }
 
 fn leaf_component() -> impl Strategy<Value = Value> {
-    let parts = (text(), boolish(), action(), options(), extras(), "[a-z]{1,6}");
+    let parts = (
+        text(),
+        boolish(),
+        action(),
+        options(),
+        extras(),
+        "[a-z]{1,6}",
+    );
     parts.prop_flat_map(|(t, b, a, o, extra, name)| {
         let mut all = vec![
             json!({"type": "TextHeading", "text": t, "visible": b}),
@@ -109,7 +122,9 @@ fn component() -> impl Strategy<Value = Value> {
 fn schema() -> impl Strategy<Value = Value> {
     prop_oneof![
         Just(json!({"type": "string", "__example__": "x"})),
-        Just(json!({"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}}}, "__example__": []})),
+        Just(
+            json!({"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}}}, "__example__": []})
+        ),
         Just(json!({"type": "boolean"})),
         Just(json!({"type": 5, "items": true, "description": "odd"})),
         json_value(),
@@ -146,10 +161,19 @@ fn screen() -> impl Strategy<Value = Value> {
 
 fn flow() -> impl Strategy<Value = Value> {
     (
-        prop_oneof![Just(json!("7.3")), Just(json!("6.0")), Just(json!("3.1")), Just(json!(100))],
+        prop_oneof![
+            Just(json!("7.3")),
+            Just(json!("6.0")),
+            Just(json!("3.1")),
+            Just(json!(100))
+        ],
         prop::option::of(Just(json!("3.0"))),
         prop::collection::vec(screen(), 0..4),
-        prop::option::of(prop::collection::btree_map("[A-Z]{1,5}", prop::collection::vec("[A-Z]{1,5}", 0..3), 0..3)),
+        prop::option::of(prop::collection::btree_map(
+            "[A-Z]{1,5}",
+            prop::collection::vec("[A-Z]{1,5}", 0..3),
+            0..3,
+        )),
         extras(),
     )
         .prop_map(|(version, dav, screens, routing, extra)| {

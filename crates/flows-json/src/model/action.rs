@@ -182,19 +182,25 @@ impl Serialize for Action {
 impl<'de> Deserialize<'de> for Action {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let mut map = Map::<String, Value>::deserialize(deserializer)?;
-        let Some(name) = map.get("name").and_then(Value::as_str).and_then(ActionName::from_name)
+        let Some(name) = map
+            .get("name")
+            .and_then(Value::as_str)
+            .and_then(ActionName::from_name)
         else {
             return Ok(Self::Unknown(map));
         };
         map.remove("name");
         let value = Value::Object(map);
-        let typed = |e: serde_json::Error| de::Error::custom(format!("{} action: {e}", name.as_str()));
+        let typed =
+            |e: serde_json::Error| de::Error::custom(format!("{} action: {e}", name.as_str()));
         Ok(match name {
             ActionName::Navigate => Self::Navigate(Navigate::deserialize(value).map_err(typed)?),
             ActionName::DataExchange => {
                 Self::DataExchange(PayloadAction::deserialize(value).map_err(typed)?)
             }
-            ActionName::Complete => Self::Complete(PayloadAction::deserialize(value).map_err(typed)?),
+            ActionName::Complete => {
+                Self::Complete(PayloadAction::deserialize(value).map_err(typed)?)
+            }
             ActionName::UpdateData => {
                 Self::UpdateData(PayloadAction::deserialize(value).map_err(typed)?)
             }

@@ -828,13 +828,21 @@ impl Component {
         }
     }
 
-    fn invalid(kind: Option<ComponentKind>, value: Value, error_path: Vec<String>, error: String) -> Self {
+    fn invalid(
+        kind: Option<ComponentKind>,
+        value: Value,
+        error_path: Vec<String>,
+        error: String,
+    ) -> Self {
         let mut salvaged = Vec::new();
         if let Value::Object(map) = &value {
             for key in ["children", "then", "else"] {
                 if let Some(Value::Array(items)) = map.get(key) {
                     for (i, item) in items.iter().enumerate() {
-                        salvaged.push((vec![key.to_owned(), i.to_string()], Self::from_value(item.clone())));
+                        salvaged.push((
+                            vec![key.to_owned(), i.to_string()],
+                            Self::from_value(item.clone()),
+                        ));
                     }
                 }
             }
@@ -906,7 +914,11 @@ impl Component {
     /// The actions of this component (not of its children), with their path relative to it.
     #[must_use]
     pub fn actions(&self) -> Vec<(Vec<String>, &Action)> {
-        fn push<'a>(found: &mut Vec<(Vec<String>, &'a Action)>, path: &[&str], action: Option<&'a Action>) {
+        fn push<'a>(
+            found: &mut Vec<(Vec<String>, &'a Action)>,
+            path: &[&str],
+            action: Option<&'a Action>,
+        ) {
             if let Some(action) = action {
                 found.push((path.iter().map(|s| (*s).to_owned()).collect(), action));
             }
@@ -941,7 +953,10 @@ impl Component {
                 if let Dyn::Literal(items) = &c.list_items {
                     for (i, item) in items.iter().enumerate() {
                         if let Some(action) = &item.on_click_action {
-                            f.push((vec!["list-items".to_owned(), i.to_string(), CLICK.to_owned()], action));
+                            f.push((
+                                vec!["list-items".to_owned(), i.to_string(), CLICK.to_owned()],
+                                action,
+                            ));
                         }
                     }
                 }
@@ -952,7 +967,10 @@ impl Component {
     }
 }
 
-fn items_actions<'a>(source: &'a Dyn<Vec<DataSourceItem>>, found: &mut Vec<(Vec<String>, &'a Action)>) {
+fn items_actions<'a>(
+    source: &'a Dyn<Vec<DataSourceItem>>,
+    found: &mut Vec<(Vec<String>, &'a Action)>,
+) {
     if let Dyn::Literal(items) = source {
         for (i, item) in items.iter().enumerate() {
             for (key, action) in [
@@ -960,7 +978,10 @@ fn items_actions<'a>(source: &'a Dyn<Vec<DataSourceItem>>, found: &mut Vec<(Vec<
                 ("on-unselect-action", &item.on_unselect_action),
             ] {
                 if let Some(action) = action {
-                    found.push((vec!["data-source".to_owned(), i.to_string(), key.to_owned()], action));
+                    found.push((
+                        vec!["data-source".to_owned(), i.to_string(), key.to_owned()],
+                        action,
+                    ));
                 }
             }
         }
@@ -993,21 +1014,29 @@ mod tests {
             assert!(!matches!(c, Component::Invalid(_)), "{c:?}");
             assert_eq!(serde_json::to_value(&c).unwrap(), v);
         }
-        let c = Component::from_value(json!({"type": "TextHeading", "text": "Hi", "colour": "red"}));
-        assert_eq!(c.extra().unwrap().keys().collect::<Vec<_>>(), vec!["colour"]);
+        let c =
+            Component::from_value(json!({"type": "TextHeading", "text": "Hi", "colour": "red"}));
+        assert_eq!(
+            c.extra().unwrap().keys().collect::<Vec<_>>(),
+            vec!["colour"]
+        );
     }
 
     #[test]
     fn a_bad_property_makes_an_invalid_component_that_says_where() {
         let v = json!({"type": "Dropdown", "label": "L", "name": "d",
             "data-source": [{"id": "a", "title": "A"}, {"id": "b", "title": "B", "enabled": "yes"}]});
-        let Component::Invalid(i) = Component::from_value(v.clone()) else { panic!() };
+        let Component::Invalid(i) = Component::from_value(v.clone()) else {
+            panic!()
+        };
         assert_eq!(i.error_path, vec!["data-source", "1", "enabled"]);
         assert_eq!(i.kind, Some(ComponentKind::Dropdown));
         assert_eq!(serde_json::to_value(Component::Invalid(i)).unwrap(), v);
 
         let v = json!({"type": "Form", "name": "f", "init-values": 3, "children": [{"type": "TextInput", "name": "a", "label": "A"}]});
-        let Component::Invalid(i) = Component::from_value(v) else { panic!() };
+        let Component::Invalid(i) = Component::from_value(v) else {
+            panic!()
+        };
         assert_eq!(i.error_path, vec!["init-values"]);
         assert_eq!(i.salvaged.len(), 1);
         assert_eq!(i.salvaged[0].1.name(), Some("a"));

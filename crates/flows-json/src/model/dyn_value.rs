@@ -130,7 +130,12 @@ mod tests {
 
     #[test]
     fn literals_and_dynamic_strings_round_trip() {
-        for v in [json!("plain"), json!("${data.x}"), json!("`${form.a} 'b'`"), json!("Hi ${data.x}")] {
+        for v in [
+            json!("plain"),
+            json!("${data.x}"),
+            json!("`${form.a} 'b'`"),
+            json!("Hi ${data.x}"),
+        ] {
             let d: Dyn<String> = serde_json::from_value(v.clone()).unwrap();
             assert_eq!(serde_json::to_value(&d).unwrap(), v);
         }

@@ -104,7 +104,8 @@ impl<'a> Writer<'a> {
             return Ok(());
         }
         if let Some(value) = value {
-            self.map.insert(key.to_owned(), serde_json::to_value(value)?);
+            self.map
+                .insert(key.to_owned(), serde_json::to_value(value)?);
         }
         Ok(())
     }
@@ -624,7 +625,11 @@ mod tests {
         }
         let flow = Flow::from_value(json!({"version": 100, "screens": [{"terminal": "yes"}]}));
         assert_eq!(flow.invalid[0].key, "version");
-        let keys: Vec<_> = flow.screens[0].invalid.iter().map(|i| i.key.as_str()).collect();
+        let keys: Vec<_> = flow.screens[0]
+            .invalid
+            .iter()
+            .map(|i| i.key.as_str())
+            .collect();
         assert_eq!(keys, vec!["id", "terminal", "layout"]);
     }
 }

@@ -162,28 +162,40 @@ mod tests {
 
     #[test]
     fn walks_forms_and_branches() {
-        let screen = Screen::from_value(json!({"id": "A", "layout": {"type": "SingleColumnLayout", "children": [
-            {"type": "Form", "name": "f", "children": [
-                {"type": "If", "condition": "${form.x}", "then": [{"type": "TextInput", "name": "a", "label": "A"}],
-                 "else": [{"type": "Switch", "value": "${data.k}", "cases": {"one": [{"type": "OptIn", "name": "b", "label": "B"}]}}]},
-                {"type": "TextInput", "name": "x", "label": "X"}
-            ]}
-        ]}}));
+        let screen = Screen::from_value(
+            json!({"id": "A", "layout": {"type": "SingleColumnLayout", "children": [
+                {"type": "Form", "name": "f", "children": [
+                    {"type": "If", "condition": "${form.x}", "then": [{"type": "TextInput", "name": "a", "label": "A"}],
+                     "else": [{"type": "Switch", "value": "${data.k}", "cases": {"one": [{"type": "OptIn", "name": "b", "label": "B"}]}}]},
+                    {"type": "TextInput", "name": "x", "label": "X"}
+                ]}
+            ]}}),
+        );
         let visits = screen.components("/screens/0");
         let pointers: Vec<_> = visits.iter().map(|v| v.pointer.as_str()).collect();
-        assert_eq!(pointers, vec![
-            "/screens/0/layout/children/0",
-            "/screens/0/layout/children/0/children/0",
-            "/screens/0/layout/children/0/children/0/then/0",
-            "/screens/0/layout/children/0/children/0/else/0",
-            "/screens/0/layout/children/0/children/0/else/0/cases/one/0",
-            "/screens/0/layout/children/0/children/1",
-        ]);
+        assert_eq!(
+            pointers,
+            vec![
+                "/screens/0/layout/children/0",
+                "/screens/0/layout/children/0/children/0",
+                "/screens/0/layout/children/0/children/0/then/0",
+                "/screens/0/layout/children/0/children/0/else/0",
+                "/screens/0/layout/children/0/children/0/else/0/cases/one/0",
+                "/screens/0/layout/children/0/children/1",
+            ]
+        );
         assert_eq!(visits[4].branches.len(), 2);
         assert_eq!(visits[4].branches[1].branch, "one");
         assert_eq!(visits[2].if_depth, 1);
-        assert_eq!(visits[5].form.as_deref(), Some("/screens/0/layout/children/0"));
-        let names: Vec<_> = screen.form_fields("/screens/0").iter().map(|f| f.name).collect();
+        assert_eq!(
+            visits[5].form.as_deref(),
+            Some("/screens/0/layout/children/0")
+        );
+        let names: Vec<_> = screen
+            .form_fields("/screens/0")
+            .iter()
+            .map(|f| f.name)
+            .collect();
         assert_eq!(names, vec!["a", "b", "x"]);
     }
 }

@@ -10,10 +10,14 @@ use crate::model::{Action, ActionName, Component, ComponentKind, Visit};
 use crate::{Version, pointer};
 
 pub(super) fn check(cx: &mut Cx<'_>, i: usize) {
-    let Some(info) = cx.screens.get(i) else { return };
+    let Some(info) = cx.screens.get(i) else {
+        return;
+    };
     let visits: Vec<Visit<'_>> = info.visits.clone();
     for v in &visits {
-        let Some(kind) = v.component.kind() else { continue };
+        let Some(kind) = v.component.kind() else {
+            continue;
+        };
         for (path, action) in v.component.actions() {
             let mut at = v.pointer.clone();
             for token in &path {
@@ -27,18 +31,37 @@ pub(super) fn check(cx: &mut Cx<'_>, i: usize) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn one(cx: &mut Cx<'_>, i: usize, v: &Visit<'_>, kind: ComponentKind, slot: &str, item_level: bool, action: &Action, at: &str) {
+fn one(
+    cx: &mut Cx<'_>,
+    i: usize,
+    v: &Visit<'_>,
+    kind: ComponentKind,
+    slot: &str,
+    item_level: bool,
+    action: &Action,
+    at: &str,
+) {
     use ActionName as A;
     use ComponentKind as K;
-    let Some(screen) = cx.screens.get(i).map(|s| s.screen) else { return };
+    let Some(screen) = cx.screens.get(i).map(|s| s.screen) else {
+        return;
+    };
     let v6 = cx.version >= Version::V6_0;
     // Allowed per slot [DOC S2] rule 52, flow-client.md §2.3; the version each needs.
     let allowed: Vec<A> = match (kind, slot, item_level) {
         (K::Footer, "on-click-action", _) => vec![A::Navigate, A::DataExchange, A::Complete],
-        (K::EmbeddedLink | K::OptIn, "on-click-action", _) => vec![A::Navigate, A::DataExchange, A::OpenUrl],
+        (K::EmbeddedLink | K::OptIn, "on-click-action", _) => {
+            vec![A::Navigate, A::DataExchange, A::OpenUrl]
+        }
         (K::NavigationList, "on-click-action", _) => vec![A::Navigate, A::DataExchange],
-        (_, "on-unselect-action", _) | (_, "on-select-action", true) | (K::OptIn, "on-select-action", _) => vec![A::UpdateData],
-        (K::CheckboxGroup | K::RadioButtonsGroup | K::Dropdown | K::ChipsSelector, "on-select-action", false) => vec![A::DataExchange, A::UpdateData],
+        (_, "on-unselect-action", _)
+        | (_, "on-select-action", true)
+        | (K::OptIn, "on-select-action", _) => vec![A::UpdateData],
+        (
+            K::CheckboxGroup | K::RadioButtonsGroup | K::Dropdown | K::ChipsSelector,
+            "on-select-action",
+            false,
+        ) => vec![A::DataExchange, A::UpdateData],
         (K::DatePicker | K::CalendarPicker, "on-select-action", _) => vec![A::DataExchange],
         _ => vec![],
     };
@@ -57,29 +80,54 @@ fn one(cx: &mut Cx<'_>, i: usize, v: &Visit<'_>, kind: ComponentKind, slot: &str
             cx.push(
                 Rule::ActionNotAllowed,
                 pointer::join(at, "name"),
-                format!("\"{written}\" is not an action: use one of {}", names(&allowed)),
+                format!(
+                    "\"{written}\" is not an action: use one of {}",
+                    names(&allowed)
+                ),
             );
             return;
         }
         Some(n) if !allowed.contains(&n) => {
-            let hint = if n == A::Complete { " (`complete` is allowed only on a Footer)" } else { "" };
+            let hint = if n == A::Complete {
+                " (`complete` is allowed only on a Footer)"
+            } else {
+                ""
+            };
             cx.push(
                 Rule::ActionNotAllowed,
                 pointer::join(at, "name"),
-                format!("`{}` of {} takes {}, not {}{hint}", slot, kind.as_str(), names(&allowed), n.as_str()),
+                format!(
+                    "`{}` of {} takes {}, not {}{hint}",
+                    slot,
+                    kind.as_str(),
+                    names(&allowed),
+                    n.as_str()
+                ),
             );
             return;
         }
         Some(n @ (A::UpdateData | A::OpenUrl)) if !v6 => {
-            cx.gate(Version::V6_0, pointer::join(at, "name"), &format!("the `{}` action", n.as_str()));
+            cx.gate(
+                Version::V6_0,
+                pointer::join(at, "name"),
+                &format!("the `{}` action", n.as_str()),
+            );
         }
         _ => {}
     }
     if let Some(extra) = action.extra() {
         for key in extra.keys() {
             let what = name.map_or("", A::as_str);
-            let hint = if name == Some(A::OpenUrl) { " (`open_url` takes only `url`)" } else { "" };
-            cx.push(Rule::UnknownProperty, pointer::join(at, key), format!("`{key}` is not a property of the {what} action{hint}: remove it"));
+            let hint = if name == Some(A::OpenUrl) {
+                " (`open_url` takes only `url`)"
+            } else {
+                ""
+            };
+            cx.push(
+                Rule::UnknownProperty,
+                pointer::join(at, key),
+                format!("`{key}` is not a property of the {what} action{hint}: remove it"),
+            );
         }
     }
     let payload_at = pointer::join(at, "payload");
@@ -89,7 +137,10 @@ fn one(cx: &mut Cx<'_>, i: usize, v: &Visit<'_>, kind: ComponentKind, slot: &str
                 cx.push(
                     Rule::CompleteOnNonTerminal,
                     pointer::join(at, "name"),
-                    format!("`complete` can only be used on a terminal screen, and {} is not terminal", screen.id),
+                    format!(
+                        "`complete` can only be used on a terminal screen, and {} is not terminal",
+                        screen.id
+                    ),
                 );
             }
             media_in_payload(cx, i, action.payload(), &payload_at, true);
@@ -114,10 +165,21 @@ fn one(cx: &mut Cx<'_>, i: usize, v: &Visit<'_>, kind: ComponentKind, slot: &str
             }
             let next_at = pointer::join(at, "next");
             for key in nav.next.extra.keys() {
-                cx.push(Rule::UnknownProperty, pointer::join(&next_at, key), format!("`{key}` is not a property of `next` (type, name): remove it"));
+                cx.push(
+                    Rule::UnknownProperty,
+                    pointer::join(&next_at, key),
+                    format!("`{key}` is not a property of `next` (type, name): remove it"),
+                );
             }
             if nav.next.kind != "screen" {
-                cx.push(Rule::InvalidValue, pointer::join(&next_at, "type"), format!("`next.type` is \"{}\"; the only value is \"screen\"", nav.next.kind));
+                cx.push(
+                    Rule::InvalidValue,
+                    pointer::join(&next_at, "type"),
+                    format!(
+                        "`next.type` is \"{}\"; the only value is \"screen\"",
+                        nav.next.kind
+                    ),
+                );
             }
             let target = nav.next.name.as_str();
             let name_at = pointer::join(&next_at, "name");
@@ -127,7 +189,11 @@ fn one(cx: &mut Cx<'_>, i: usize, v: &Visit<'_>, kind: ComponentKind, slot: &str
                         .with_code("INVALID_NAVIGATE_ACTION_NEXT_SCREEN_NAME"),
                 );
             } else if cx.screen_info(target).is_none() {
-                cx.push(Rule::NavigateUnknownScreen, name_at, format!("`navigate` goes to \"{target}\", which is not a screen of this flow"));
+                cx.push(
+                    Rule::NavigateUnknownScreen,
+                    name_at,
+                    format!("`navigate` goes to \"{target}\", which is not a screen of this flow"),
+                );
             } else {
                 navigate_payload(cx, i, target, nav.payload.as_ref(), &payload_at, at);
             }
@@ -156,11 +222,23 @@ fn names(list: &[ActionName]) -> String {
     if list.is_empty() {
         return "no action".to_owned();
     }
-    list.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ")
+    list.iter()
+        .map(|a| a.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn navigate_payload(cx: &mut Cx<'_>, i: usize, target: &str, payload: Option<&Map<String, Value>>, payload_at: &str, at: &str) {
-    let Some(next) = cx.screen_info(target).map(|s| s.screen) else { return };
+fn navigate_payload(
+    cx: &mut Cx<'_>,
+    i: usize,
+    target: &str,
+    payload: Option<&Map<String, Value>>,
+    payload_at: &str,
+    at: &str,
+) {
+    let Some(next) = cx.screen_info(target).map(|s| s.screen) else {
+        return;
+    };
     let empty = Map::new();
     let payload = payload.unwrap_or(&empty);
     let Some(model) = &next.data else {
@@ -186,7 +264,10 @@ fn navigate_payload(cx: &mut Cx<'_>, i: usize, target: &str, payload: Option<&Ma
         let actual = match value.as_str().map(dynamic::analyze) {
             Some(Analysis::Binding(_) | Analysis::Nested(_)) => {
                 let env = cx.env(i);
-                value.as_str().and_then(|s| dynamic::infer(s, &env).ok()).unwrap_or(Type::Unknown)
+                value
+                    .as_str()
+                    .and_then(|s| dynamic::infer(s, &env).ok())
+                    .unwrap_or(Type::Unknown)
             }
             _ => literal_type(value),
         };
@@ -194,16 +275,33 @@ fn navigate_payload(cx: &mut Cx<'_>, i: usize, target: &str, payload: Option<&Ma
             cx.push(
                 Rule::NavigatePayload,
                 pointer::join(payload_at, key),
-                format!("`{key}` is a {} here, but screen {target} declares it as {}", actual.name(), expected.name()),
+                format!(
+                    "`{key}` is a {} here, but screen {target} declares it as {}",
+                    actual.name(),
+                    expected.name()
+                ),
             );
         }
     }
-    let missing: Vec<&str> = model.fields.keys().filter(|k| !payload.contains_key(*k)).map(String::as_str).collect();
+    let missing: Vec<&str> = model
+        .fields
+        .keys()
+        .filter(|k| !payload.contains_key(*k))
+        .map(String::as_str)
+        .collect();
     if !missing.is_empty() {
         cx.push(
             Rule::NavigatePayload,
-            if payload.is_empty() { at.to_owned() } else { payload_at.to_owned() },
-            format!("screen {target} expects {} in the navigate payload: add {}", missing.join(", "), if missing.len() == 1 { "it" } else { "them" }),
+            if payload.is_empty() {
+                at.to_owned()
+            } else {
+                payload_at.to_owned()
+            },
+            format!(
+                "screen {target} expects {} in the navigate payload: add {}",
+                missing.join(", "),
+                if missing.len() == 1 { "it" } else { "them" }
+            ),
         );
     }
 }
@@ -213,8 +311,14 @@ fn literal_type(value: &Value) -> Type {
         Value::String(_) => Type::String,
         Value::Number(_) => Type::Number,
         Value::Bool(_) => Type::Boolean,
-        Value::Array(items) => Type::Array(Box::new(items.first().map_or(Type::Unknown, literal_type))),
-        Value::Object(map) => Type::Object(map.iter().map(|(k, v)| (k.clone(), literal_type(v))).collect()),
+        Value::Array(items) => {
+            Type::Array(Box::new(items.first().map_or(Type::Unknown, literal_type)))
+        }
+        Value::Object(map) => Type::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), literal_type(v)))
+                .collect(),
+        ),
         Value::Null => Type::Unknown,
     }
 }
@@ -251,7 +355,13 @@ fn media_in_navigate(cx: &mut Cx<'_>, i: usize, payload: Option<&Map<String, Val
     }
 }
 
-fn media_in_payload(cx: &mut Cx<'_>, i: usize, payload: Option<&Map<String, Value>>, at: &str, complete: bool) {
+fn media_in_payload(
+    cx: &mut Cx<'_>,
+    i: usize,
+    payload: Option<&Map<String, Value>>,
+    at: &str,
+    complete: bool,
+) {
     let Some(payload) = payload else { return };
     let mut used = Vec::new();
     for (key, value) in payload {
@@ -260,7 +370,10 @@ fn media_in_payload(cx: &mut Cx<'_>, i: usize, payload: Option<&Map<String, Valu
         strings(value, key_at.clone(), &mut found);
         for (p, s) in found {
             for (picker_at, kind) in pickers_read(cx, i, &s) {
-                if p != key_at || !crate::model::is_dynamic(&s) || matches!(dynamic::analyze(&s), Analysis::Nested(_)) {
+                if p != key_at
+                    || !crate::model::is_dynamic(&s)
+                    || matches!(dynamic::analyze(&s), Analysis::Nested(_))
+                {
                     cx.push(Rule::MediaPayload, &p, format!("a {}'s value must be a top-level payload property of its own, like {{\"media\": \"${{form.photo}}\"}}", kind.as_str()));
                 }
                 used.push((p.clone(), picker_at, kind));
@@ -270,19 +383,35 @@ fn media_in_payload(cx: &mut Cx<'_>, i: usize, payload: Option<&Map<String, Valu
     if !complete {
         return;
     }
-    if used.len() > 1 && let Some((p, _, _)) = used.get(1) {
-        cx.push(Rule::MediaPayload, p, "a `complete` payload may carry only one PhotoPicker or DocumentPicker value");
+    if used.len() > 1
+        && let Some((p, _, _)) = used.get(1)
+    {
+        cx.push(
+            Rule::MediaPayload,
+            p,
+            "a `complete` payload may carry only one PhotoPicker or DocumentPicker value",
+        );
     }
     for (p, picker_at, kind) in &used {
-        let limit_key = if *kind == ComponentKind::PhotoPicker { "max-uploaded-photos" } else { "max-uploaded-documents" };
+        let limit_key = if *kind == ComponentKind::PhotoPicker {
+            "max-uploaded-photos"
+        } else {
+            "max-uploaded-documents"
+        };
         let limit = cx
             .screens
             .iter()
             .flat_map(|s| s.visits.iter())
             .find(|v| &v.pointer == picker_at)
             .and_then(|v| match v.component {
-                Component::PhotoPicker(c) => c.max_uploaded_photos.as_ref().and_then(|d| d.literal().copied()),
-                Component::DocumentPicker(c) => c.max_uploaded_documents.as_ref().and_then(|d| d.literal().copied()),
+                Component::PhotoPicker(c) => c
+                    .max_uploaded_photos
+                    .as_ref()
+                    .and_then(|d| d.literal().copied()),
+                Component::DocumentPicker(c) => c
+                    .max_uploaded_documents
+                    .as_ref()
+                    .and_then(|d| d.literal().copied()),
                 _ => None,
             });
         if limit.is_none_or(|n| n > 1) {

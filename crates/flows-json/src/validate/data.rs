@@ -10,8 +10,12 @@ use crate::pointer;
 const TYPES: &[&str] = &["string", "number", "integer", "boolean", "object", "array"];
 
 pub(super) fn check(cx: &mut Cx<'_>, i: usize) {
-    let Some(info) = cx.screens.get(i) else { return };
-    let Some(model) = &info.screen.data else { return };
+    let Some(info) = cx.screens.get(i) else {
+        return;
+    };
+    let Some(model) = &info.screen.data else {
+        return;
+    };
     let at = pointer::join(&info.pointer, "data");
     if model.invalid.is_some() {
         cx.push(
@@ -24,25 +28,37 @@ pub(super) fn check(cx: &mut Cx<'_>, i: usize) {
     for (name, schema) in &model.fields {
         let field_at = pointer::join(&at, name);
         check_schema(cx, schema, &field_at, name, true);
-        if let Some(example) = &schema.example {
-            if let Some((path, expected)) = mismatch(schema, example, String::new()) {
-                let where_ = if path.is_empty() { String::new() } else { format!(" at `{path}`") };
-                cx.push(
+        if let Some(example) = &schema.example
+            && let Some((path, expected)) = mismatch(schema, example, String::new())
+        {
+            let where_ = if path.is_empty() {
+                String::new()
+            } else {
+                format!(" at `{path}`")
+            };
+            cx.push(
                     Rule::ExampleTypeMismatch,
                     pointer::join(&field_at, "__example__"),
                     format!(
                         "the `__example__` of `{name}` does not match its declared type{where_}: expected {expected}"
                     ),
                 );
-            }
         }
     }
 }
 
 fn check_schema(cx: &mut Cx<'_>, schema: &Schema, at: &str, name: &str, top: bool) {
     for bad in &schema.invalid {
-        let what = if bad.key.is_empty() { "the declaration".to_owned() } else { format!("`{}`", bad.key) };
-        let p = if bad.key.is_empty() { at.to_owned() } else { pointer::join(at, &bad.key) };
+        let what = if bad.key.is_empty() {
+            "the declaration".to_owned()
+        } else {
+            format!("`{}`", bad.key)
+        };
+        let p = if bad.key.is_empty() {
+            at.to_owned()
+        } else {
+            pointer::join(at, &bad.key)
+        };
         cx.push(
             Rule::InvalidDataModel,
             p,
@@ -91,7 +107,13 @@ fn check_schema(cx: &mut Cx<'_>, schema: &Schema, at: &str, name: &str, top: boo
     if let Some(props) = &schema.properties {
         let props_at = pointer::join(at, "properties");
         for (key, prop) in props {
-            check_schema(cx, prop, &pointer::join(&props_at, key), &format!("{name}.{key}"), false);
+            check_schema(
+                cx,
+                prop,
+                &pointer::join(&props_at, key),
+                &format!("{name}.{key}"),
+                false,
+            );
         }
     }
 }
@@ -126,7 +148,11 @@ fn mismatch(schema: &Schema, value: &Value, path: String) -> Option<(String, &'s
             if let Some(props) = &schema.properties {
                 for (k, v) in map {
                     if let Some(prop) = props.get(k) {
-                        let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                        let p = if path.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{path}.{k}")
+                        };
                         if let Some(found) = mismatch(prop, v, p) {
                             return Some(found);
                         }

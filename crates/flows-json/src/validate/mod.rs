@@ -76,7 +76,12 @@ impl<'a> Cx<'a> {
             let data = screen
                 .data
                 .as_ref()
-                .map(|d| d.fields.iter().map(|(k, s)| (k.clone(), schema_type(s))).collect())
+                .map(|d| {
+                    d.fields
+                        .iter()
+                        .map(|(k, s)| (k.clone(), schema_type(s)))
+                        .collect()
+                })
                 .unwrap_or_default();
             let mut form = BTreeMap::new();
             for v in &visits {
@@ -105,7 +110,12 @@ impl<'a> Cx<'a> {
         }
     }
 
-    pub(crate) fn push(&mut self, rule: Rule, pointer: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn push(
+        &mut self,
+        rule: Rule,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         self.out.push(Diagnostic::new(rule, pointer, message));
     }
 
@@ -189,19 +199,27 @@ fn form_type(component: &Component, kind: ComponentKind) -> Type {
         d.as_ref().and_then(Dyn::literal).map(String::as_str)
     }
     match (kind, component) {
-        (ComponentKind::CheckboxGroup | ComponentKind::ChipsSelector, _) => Type::Array(Box::new(Type::String)),
+        (ComponentKind::CheckboxGroup | ComponentKind::ChipsSelector, _) => {
+            Type::Array(Box::new(Type::String))
+        }
         (ComponentKind::OptIn, _) => Type::Boolean,
         // At run time a number input holds the typed text; Meta types it as a number.
-        (ComponentKind::TextInput, Component::TextInput(c)) if matches!(literal(&c.input_type), Some("number" | "passcode")) => {
+        (ComponentKind::TextInput, Component::TextInput(c))
+            if matches!(literal(&c.input_type), Some("number" | "passcode")) =>
+        {
             Type::Unknown
         }
-        (ComponentKind::CalendarPicker, Component::CalendarPicker(c)) if literal(&c.mode) == Some("range") => {
+        (ComponentKind::CalendarPicker, Component::CalendarPicker(c))
+            if literal(&c.mode) == Some("range") =>
+        {
             Type::Object(BTreeMap::from([
                 ("start-date".to_owned(), Type::String),
                 ("end-date".to_owned(), Type::String),
             ]))
         }
-        (ComponentKind::PhotoPicker | ComponentKind::DocumentPicker, _) => Type::Array(Box::new(Type::Unknown)),
+        (ComponentKind::PhotoPicker | ComponentKind::DocumentPicker, _) => {
+            Type::Array(Box::new(Type::Unknown))
+        }
         (_, Component::Invalid(_)) => Type::Unknown,
         _ => Type::String,
     }

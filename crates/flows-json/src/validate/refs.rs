@@ -10,12 +10,25 @@ use crate::model::{Component, ComponentKind, Dyn};
 use crate::{Version, pointer};
 
 pub(super) fn check(cx: &mut Cx<'_>, i: usize) {
-    let Some(info) = cx.screens.get(i) else { return };
+    let Some(info) = cx.screens.get(i) else {
+        return;
+    };
     let screen = info.screen;
     let screen_at = info.pointer.clone();
-    let visits: Vec<(String, &Component)> = info.visits.iter().map(|v| (v.pointer.clone(), v.component)).collect();
+    let visits: Vec<(String, &Component)> = info
+        .visits
+        .iter()
+        .map(|v| (v.pointer.clone(), v.component))
+        .collect();
     if let Some(Dyn::Dynamic(title)) = &screen.title {
-        value(cx, i, &pointer::join(&screen_at, "title"), title, Expect::Type(Type::String), false);
+        value(
+            cx,
+            i,
+            &pointer::join(&screen_at, "title"),
+            title,
+            Expect::Type(Type::String),
+            false,
+        );
     }
     for (at, component) in visits {
         let kind = component.kind();
@@ -25,7 +38,10 @@ pub(super) fn check(cx: &mut Cx<'_>, i: usize) {
         };
         let Value::Object(map) = json else { continue };
         for (key, prop) in &map {
-            if matches!(key.as_str(), "type" | "name" | "children" | "then" | "else" | "cases") {
+            if matches!(
+                key.as_str(),
+                "type" | "name" | "children" | "then" | "else" | "cases"
+            ) {
                 continue;
             }
             let prop_at = pointer::join(&at, key);
@@ -36,11 +52,18 @@ pub(super) fn check(cx: &mut Cx<'_>, i: usize) {
                 continue;
             }
             let expect = expected(kind, key, component);
-            let no_nested = matches!(key.as_str(), "init-value" | "error-message" | "init-values" | "error-messages");
+            let no_nested = matches!(
+                key.as_str(),
+                "init-value" | "error-message" | "init-values" | "error-messages"
+            );
             let mut found = Vec::new();
             super::actions::strings(prop, prop_at.clone(), &mut found);
             for (p, s) in found {
-                let e = if p == prop_at { expect.clone() } else { Expect::Any };
+                let e = if p == prop_at {
+                    expect.clone()
+                } else {
+                    Expect::Any
+                };
                 value(cx, i, &p, &s, e, no_nested);
             }
         }
@@ -63,16 +86,37 @@ fn expected(kind: Option<ComponentKind>, key: &str, component: &Component) -> Ex
         "visible" | "enabled" | "strikethrough" | "markdown" => Type::Boolean,
         "required" if !range_calendar => Type::Boolean,
         "init-value" if kind == K::OptIn => Type::Boolean,
-        "init-value" if matches!(kind, K::CheckboxGroup | K::ChipsSelector) => Type::Array(Box::new(Type::String)),
-        "min-chars" | "max-chars" | "max-length" | "min-selected-items" | "max-selected-items" | "max-file-size-kb" | "min-uploaded-photos" | "max-uploaded-photos" | "min-uploaded-documents" | "max-uploaded-documents" | "min-days" | "max-days" | "width" | "height" => Type::Number,
+        "init-value" if matches!(kind, K::CheckboxGroup | K::ChipsSelector) => {
+            Type::Array(Box::new(Type::String))
+        }
+        "min-chars"
+        | "max-chars"
+        | "max-length"
+        | "min-selected-items"
+        | "max-selected-items"
+        | "max-file-size-kb"
+        | "min-uploaded-photos"
+        | "max-uploaded-photos"
+        | "min-uploaded-documents"
+        | "max-uploaded-documents"
+        | "min-days"
+        | "max-days"
+        | "width"
+        | "height" => Type::Number,
         "aspect-ratio" if kind == K::Image => Type::Number,
         "data-source" => return Expect::Items(&["id", "title"]),
         "list-items" => return Expect::Items(&["id", "main-content"]),
-        "images" | "unavailable-dates" | "include-days" | "allowed-mime-types" => Type::Array(Box::new(Type::Unknown)),
+        "images" | "unavailable-dates" | "include-days" | "allowed-mime-types" => {
+            Type::Array(Box::new(Type::Unknown))
+        }
         "init-values" | "error-messages" => Type::Object(Default::default()),
         "value" if kind == K::Switch => return Expect::Any,
         "text" if kind == K::RichText => return Expect::Any,
-        "label" | "helper-text" | "required" | "init-value" | "error-message" if kind == K::CalendarPicker => return Expect::Any,
+        "label" | "helper-text" | "required" | "init-value" | "error-message"
+            if kind == K::CalendarPicker =>
+        {
+            return Expect::Any;
+        }
         "init-value" | "error-message" => return Expect::Any,
         _ => Type::String,
     };
@@ -94,7 +138,10 @@ fn value(cx: &mut Cx<'_>, i: usize, at: &str, s: &str, expect: Expect, no_nested
             }
         }
         Analysis::Broken(problem) => {
-            cx.push_diag(Diagnostic::new(Rule::ExpressionSyntax, at, problem.message).at_offset(problem.offset));
+            cx.push_diag(
+                Diagnostic::new(Rule::ExpressionSyntax, at, problem.message)
+                    .at_offset(problem.offset),
+            );
         }
         Analysis::Binding(r) => {
             if !reference(cx, i, at, &r, 0) {
@@ -124,8 +171,14 @@ fn value(cx: &mut Cx<'_>, i: usize, at: &str, s: &str, expect: Expect, no_nested
             match dynamic::infer(s, &env) {
                 Ok(actual) => fits(cx, at, s, &expect, &actual),
                 Err(problem) => {
-                    let rule = if problem.syntax { Rule::ExpressionSyntax } else { Rule::ExpressionType };
-                    cx.push_diag(Diagnostic::new(rule, at, problem.message).at_offset(problem.offset));
+                    let rule = if problem.syntax {
+                        Rule::ExpressionSyntax
+                    } else {
+                        Rule::ExpressionType
+                    };
+                    cx.push_diag(
+                        Diagnostic::new(rule, at, problem.message).at_offset(problem.offset),
+                    );
                 }
             }
         }
@@ -134,7 +187,9 @@ fn value(cx: &mut Cx<'_>, i: usize, at: &str, s: &str, expect: Expect, no_nested
 
 fn condition(cx: &mut Cx<'_>, i: usize, at: &str, s: &str) {
     match dynamic::condition_refs(s) {
-        Err(problem) => cx.push_diag(Diagnostic::new(Rule::ExpressionSyntax, at, problem.message).at_offset(problem.offset)),
+        Err(problem) => cx.push_diag(
+            Diagnostic::new(Rule::ExpressionSyntax, at, problem.message).at_offset(problem.offset),
+        ),
         Ok(refs) => {
             let mut ok = true;
             for (r, offset) in &refs {
@@ -143,8 +198,14 @@ fn condition(cx: &mut Cx<'_>, i: usize, at: &str, s: &str) {
             if ok {
                 let env = cx.env(i);
                 if let Err(problem) = dynamic::check_condition(s, &env) {
-                    let rule = if problem.syntax { Rule::ExpressionSyntax } else { Rule::ExpressionType };
-                    cx.push_diag(Diagnostic::new(rule, at, problem.message).at_offset(problem.offset));
+                    let rule = if problem.syntax {
+                        Rule::ExpressionSyntax
+                    } else {
+                        Rule::ExpressionType
+                    };
+                    cx.push_diag(
+                        Diagnostic::new(rule, at, problem.message).at_offset(problem.offset),
+                    );
                 }
             }
         }
@@ -153,7 +214,9 @@ fn condition(cx: &mut Cx<'_>, i: usize, at: &str, s: &str) {
 
 /// Checks that a reference resolves; reports and returns false when it does not.
 fn reference(cx: &mut Cx<'_>, i: usize, at: &str, r: &Ref, offset: usize) -> bool {
-    let Some(current) = cx.screens.get(i) else { return false };
+    let Some(current) = cx.screens.get(i) else {
+        return false;
+    };
     let current_id = current.screen.id.clone();
     let scope = match r.scope {
         Scope::Data => "data",
@@ -168,31 +231,51 @@ fn reference(cx: &mut Cx<'_>, i: usize, at: &str, r: &Ref, offset: usize) -> boo
                 return false;
             }
             if *id == current_id {
-                cx.push_diag(diag(Rule::CurrentScreenReference, format!("`{r}` refers to the current screen {id}: write `${{{scope}.{}}}` instead", r.path.join("."))));
+                cx.push_diag(diag(
+                    Rule::CurrentScreenReference,
+                    format!(
+                        "`{r}` refers to the current screen {id}: write `${{{scope}.{}}}` instead",
+                        r.path.join(".")
+                    ),
+                ));
                 return false;
             }
             let Some(&t) = cx.by_id.get(id.as_str()) else {
-                cx.push_diag(diag(Rule::UnknownScreenReference, format!("`{r}` refers to screen {id}, which is not in this flow")));
+                cx.push_diag(diag(
+                    Rule::UnknownScreenReference,
+                    format!("`{r}` refers to screen {id}, which is not in this flow"),
+                ));
                 return false;
             };
             t
         }
         None => i,
     };
-    let Some(info) = cx.screens.get(target) else { return false };
+    let Some(info) = cx.screens.get(target) else {
+        return false;
+    };
     let declared = match r.scope {
         Scope::Data => info.data.get(&field).cloned(),
         Scope::Form => info.form.get(&field).map(|f| f.0.clone()),
     };
     let Some(ty) = declared else {
         let message = match (&r.screen, r.scope) {
-            (Some(id), Scope::Data) => format!("`{r}`: screen {id} declares no data field `{field}`"),
+            (Some(id), Scope::Data) => {
+                format!("`{r}`: screen {id} declares no data field `{field}`")
+            }
             (Some(id), Scope::Form) => format!("`{r}`: screen {id} has no input named `{field}`"),
-            (None, Scope::Data) => format!("`{r}`: screen {current_id} declares no data field `{field}`: add it to the screen's `data`"),
+            (None, Scope::Data) => format!(
+                "`{r}`: screen {current_id} declares no data field `{field}`: add it to the screen's `data`"
+            ),
             (None, Scope::Form) => {
-                let is_form = info.visits.iter().any(|v| v.component.kind() == Some(ComponentKind::Form) && v.component.name() == Some(field.as_str()));
+                let is_form = info.visits.iter().any(|v| {
+                    v.component.kind() == Some(ComponentKind::Form)
+                        && v.component.name() == Some(field.as_str())
+                });
                 if is_form {
-                    format!("`{r}`: the value of a Form cannot be bound; bind its inputs (`${{form.<input name>}}`)")
+                    format!(
+                        "`{r}`: the value of a Form cannot be bound; bind its inputs (`${{form.<input name>}}`)"
+                    )
                 } else {
                     format!("`{r}`: screen {current_id} has no input named `{field}`")
                 }
@@ -208,8 +291,21 @@ fn reference(cx: &mut Cx<'_>, i: usize, at: &str, r: &Ref, offset: usize) -> boo
     };
     let rest = r.path.get(1..).unwrap_or_default();
     if ty.at_path(rest).is_none() {
-        let rule = if r.screen.is_some() { Rule::UnknownScreenReference } else if r.scope == Scope::Data { Rule::UnknownDataReference } else { Rule::UnknownFormReference };
-        cx.push_diag(diag(rule, format!("`{r}`: `{field}` is a {} with no property `{}` declared", ty.name(), rest.join("."))));
+        let rule = if r.screen.is_some() {
+            Rule::UnknownScreenReference
+        } else if r.scope == Scope::Data {
+            Rule::UnknownDataReference
+        } else {
+            Rule::UnknownFormReference
+        };
+        cx.push_diag(diag(
+            rule,
+            format!(
+                "`{r}`: `{field}` is a {} with no property `{}` declared",
+                ty.name(),
+                rest.join(".")
+            ),
+        ));
         return false;
     }
     true
@@ -220,26 +316,47 @@ fn fits(cx: &mut Cx<'_>, at: &str, shown: &str, expect: &Expect, actual: &Type) 
         Expect::Any => {}
         Expect::Type(t) => {
             if !accepts(t, actual) {
-                cx.push(Rule::ReferenceType, at, format!("`{shown}` is a {}, but this property needs a {}", actual.name(), t.name()));
+                cx.push(
+                    Rule::ReferenceType,
+                    at,
+                    format!(
+                        "`{shown}` is a {}, but this property needs a {}",
+                        actual.name(),
+                        t.name()
+                    ),
+                );
             }
         }
-        Expect::Items(keys) => match actual {
-            Type::Array(item) => {
-                if let Type::Object(props) = item.as_ref() {
-                    let missing: Vec<&str> = keys.iter().copied().filter(|k| !props.contains_key(*k)).collect();
-                    if !missing.is_empty() {
-                        cx.push(
+        Expect::Items(keys) => {
+            match actual {
+                Type::Array(item) => {
+                    if let Type::Object(props) = item.as_ref() {
+                        let missing: Vec<&str> = keys
+                            .iter()
+                            .copied()
+                            .filter(|k| !props.contains_key(*k))
+                            .collect();
+                        if !missing.is_empty() {
+                            cx.push(
                             Rule::DataSourceSchema,
                             at,
                             format!("`{shown}` is an array of objects without {} in its `items.properties`: declare them", missing.join(" and ")),
                         );
+                        }
+                    } else if !matches!(item.as_ref(), Type::Unknown) {
+                        cx.push(Rule::DataSourceSchema, at, format!("`{shown}` is an array of {}, but this property needs objects with {}", item.name(), keys.join(" and ")));
                     }
-                } else if !matches!(item.as_ref(), Type::Unknown) {
-                    cx.push(Rule::DataSourceSchema, at, format!("`{shown}` is an array of {}, but this property needs objects with {}", item.name(), keys.join(" and ")));
                 }
+                Type::Unknown => {}
+                other => cx.push(
+                    Rule::ReferenceType,
+                    at,
+                    format!(
+                        "`{shown}` is a {}, but this property needs an array of objects",
+                        other.name()
+                    ),
+                ),
             }
-            Type::Unknown => {}
-            other => cx.push(Rule::ReferenceType, at, format!("`{shown}` is a {}, but this property needs an array of objects", other.name())),
-        },
+        }
     }
 }

@@ -43,7 +43,13 @@ pub(super) fn check(cx: &mut Cx<'_>) {
     }
 }
 
-fn explicit(cx: &mut Cx<'_>, model: &BTreeMap<String, Vec<String>>, navs: &[(usize, String, String)], ids: &[String], known: &HashSet<&str>) {
+fn explicit(
+    cx: &mut Cx<'_>,
+    model: &BTreeMap<String, Vec<String>>,
+    navs: &[(usize, String, String)],
+    ids: &[String],
+    known: &HashSet<&str>,
+) {
     let rm = "/routing_model";
     let mut edges: BTreeSet<(String, String)> = BTreeSet::new();
     for (from, targets) in model {
@@ -52,12 +58,23 @@ fn explicit(cx: &mut Cx<'_>, model: &BTreeMap<String, Vec<String>>, navs: &[(usi
             cx.push(Rule::RoutingUnknownScreen, &from_at, format!("the routing model has routes from \"{from}\", which is not a screen of this flow"));
         }
         if targets.len() > 10 {
-            cx.push(Rule::RoutingTooManyBranches, &from_at, format!("screen {from} has {} routes; at most 10 branches are allowed per screen", targets.len()));
+            cx.push(
+                Rule::RoutingTooManyBranches,
+                &from_at,
+                format!(
+                    "screen {from} has {} routes; at most 10 branches are allowed per screen",
+                    targets.len()
+                ),
+            );
         }
         for (j, to) in targets.iter().enumerate() {
             let to_at = pointer::index(&from_at, j);
             if to == from {
-                cx.push(Rule::RoutingSelfRoute, to_at, format!("screen {from} routes to itself: remove it from its own list"));
+                cx.push(
+                    Rule::RoutingSelfRoute,
+                    to_at,
+                    format!("screen {from} routes to itself: remove it from its own list"),
+                );
                 continue;
             }
             if !known.contains(to.as_str()) {
@@ -76,10 +93,24 @@ fn explicit(cx: &mut Cx<'_>, model: &BTreeMap<String, Vec<String>>, navs: &[(usi
         }
     }
     if cx.has_endpoint() && ids.len() > 1 {
-        let mentioned: HashSet<&str> = model.iter().flat_map(|(k, v)| std::iter::once(k.as_str()).chain(v.iter().map(String::as_str))).collect();
-        let missing: Vec<&str> = ids.iter().map(String::as_str).filter(|id| !mentioned.contains(id)).collect();
+        let mentioned: HashSet<&str> = model
+            .iter()
+            .flat_map(|(k, v)| std::iter::once(k.as_str()).chain(v.iter().map(String::as_str)))
+            .collect();
+        let missing: Vec<&str> = ids
+            .iter()
+            .map(String::as_str)
+            .filter(|id| !mentioned.contains(id))
+            .collect();
         if !missing.is_empty() {
-            cx.push(Rule::RoutingMissingScreen, rm, format!("these screens are missing in the routing model: {}", missing.join(", ")));
+            cx.push(
+                Rule::RoutingMissingScreen,
+                rm,
+                format!(
+                    "these screens are missing in the routing model: {}",
+                    missing.join(", ")
+                ),
+            );
         }
     }
     let mentioned: Vec<String> = ids
@@ -88,12 +119,26 @@ fn explicit(cx: &mut Cx<'_>, model: &BTreeMap<String, Vec<String>>, navs: &[(usi
         .cloned()
         .collect();
     let inbound: HashSet<&str> = edges.iter().map(|(_, to)| to.as_str()).collect();
-    if mentioned.len() > 1 && !edges.is_empty() && mentioned.iter().all(|id| inbound.contains(id.as_str())) {
+    if mentioned.len() > 1
+        && !edges.is_empty()
+        && mentioned.iter().all(|id| inbound.contains(id.as_str()))
+    {
         // A graph without an entry has a cycle too; this is the clearer message.
-        cx.push(Rule::RoutingNoEntry, rm, "no entry screen: every screen has an inbound route; the first screen must have none");
+        cx.push(
+            Rule::RoutingNoEntry,
+            rm,
+            "no entry screen: every screen has an inbound route; the first screen must have none",
+        );
     } else if let Some(cycle) = find_cycle(&edges) {
         // Two-screen cycles are reported as backward routes.
-        cx.push(Rule::RoutingCycle, rm, format!("loop detected in the routing model for screens: {}", cycle.join(" -> ")));
+        cx.push(
+            Rule::RoutingCycle,
+            rm,
+            format!(
+                "loop detected in the routing model for screens: {}",
+                cycle.join(" -> ")
+            ),
+        );
     }
     if mentioned.len() > 1 && (cx.has_endpoint() || !edges.is_empty()) {
         disconnected(cx, &edges, &mentioned, rm, "the routing model");
@@ -103,7 +148,9 @@ fn explicit(cx: &mut Cx<'_>, model: &BTreeMap<String, Vec<String>>, navs: &[(usi
         if target == from || !known.contains(target.as_str()) {
             continue; // reported with the action
         }
-        if !edges.contains(&(from.clone(), target.clone())) && !model.get(from).is_some_and(|t| t.contains(target)) {
+        if !edges.contains(&(from.clone(), target.clone()))
+            && !model.get(from).is_some_and(|t| t.contains(target))
+        {
             cx.push(
                 Rule::RoutingMissingRoute,
                 at.clone(),
@@ -113,7 +160,12 @@ fn explicit(cx: &mut Cx<'_>, model: &BTreeMap<String, Vec<String>>, navs: &[(usi
     }
 }
 
-fn derived(cx: &mut Cx<'_>, navs: &[(usize, String, String)], ids: &[String], known: &HashSet<&str>) {
+fn derived(
+    cx: &mut Cx<'_>,
+    navs: &[(usize, String, String)],
+    ids: &[String],
+    known: &HashSet<&str>,
+) {
     let mut edges: BTreeSet<(String, String)> = BTreeSet::new();
     for (i, target, _) in navs {
         if let Some(from) = ids.get(*i)
@@ -129,7 +181,10 @@ fn derived(cx: &mut Cx<'_>, navs: &[(usize, String, String)], ids: &[String], kn
     }
     for (from, n) in branches {
         if n > 10 {
-            let at = cx.by_id.get(from).map_or_else(String::new, |i| pointer::index("/screens", *i));
+            let at = cx
+                .by_id
+                .get(from)
+                .map_or_else(String::new, |i| pointer::index("/screens", *i));
             cx.push(Rule::RoutingTooManyBranches, at, format!("screen {from} navigates to {n} screens; at most 10 branches are allowed per screen: reduce its navigate actions"));
         }
     }
@@ -144,25 +199,50 @@ fn derived(cx: &mut Cx<'_>, navs: &[(usize, String, String)], ids: &[String], kn
 }
 
 /// Screens outside the first screen's connected component (edges taken both ways).
-fn disconnected(cx: &mut Cx<'_>, edges: &BTreeSet<(String, String)>, ids: &[String], at: &str, what: &str) {
+fn disconnected(
+    cx: &mut Cx<'_>,
+    edges: &BTreeSet<(String, String)>,
+    ids: &[String],
+    at: &str,
+    what: &str,
+) {
     let Some(first) = ids.first() else { return };
     let mut seen: HashSet<&str> = HashSet::from([first.as_str()]);
     let mut stack = vec![first.as_str()];
     while let Some(s) = stack.pop() {
         for (a, b) in edges {
-            let next = if a == s { b.as_str() } else if b == s { a.as_str() } else { continue };
+            let next = if a == s {
+                b.as_str()
+            } else if b == s {
+                a.as_str()
+            } else {
+                continue;
+            };
             if seen.insert(next) {
                 stack.push(next);
             }
         }
     }
-    let apart: Vec<&str> = ids.iter().map(String::as_str).filter(|id| !seen.contains(id)).collect();
+    let apart: Vec<&str> = ids
+        .iter()
+        .map(String::as_str)
+        .filter(|id| !seen.contains(id))
+        .collect();
     if !apart.is_empty() {
-        let p = if apart.len() == 1 { cx.by_id.get(apart.first().copied().unwrap_or_default()).map_or(at.to_owned(), |i| pointer::index("/screens", *i)) } else { at.to_owned() };
+        let p = if apart.len() == 1 {
+            cx.by_id
+                .get(apart.first().copied().unwrap_or_default())
+                .map_or(at.to_owned(), |i| pointer::index("/screens", *i))
+        } else {
+            at.to_owned()
+        };
         cx.push(
             Rule::RoutingDisconnected,
             p,
-            format!("these screens are not connected with the rest of the screens through {what}: {}", apart.join(", ")),
+            format!(
+                "these screens are not connected with the rest of the screens through {what}: {}",
+                apart.join(", ")
+            ),
         );
     }
 }
@@ -193,7 +273,11 @@ fn find_cycle(edges: &BTreeSet<(String, String)>) -> Option<Vec<String>> {
                 Some(n) => match colour.get(n) {
                     Some(1) => {
                         let from = path.iter().position(|(p, _)| *p == n).unwrap_or(0);
-                        let mut cycle: Vec<String> = path.iter().skip(from).map(|(p, _)| (*p).to_owned()).collect();
+                        let mut cycle: Vec<String> = path
+                            .iter()
+                            .skip(from)
+                            .map(|(p, _)| (*p).to_owned())
+                            .collect();
                         cycle.push(n.to_owned());
                         return Some(cycle);
                     }

@@ -29,9 +29,12 @@ pub(super) fn check(cx: &mut Cx<'_>) {
         let ok = dav == "3.0" || (dav == "4.0" && cx.version >= Version::V7_3);
         if !ok {
             let message = if dav == "4.0" {
-                "data_api_version \"4.0\" needs Flow JSON 7.3: raise `version` or use \"3.0\"".to_owned()
+                "data_api_version \"4.0\" needs Flow JSON 7.3: raise `version` or use \"3.0\""
+                    .to_owned()
             } else {
-                format!("data_api_version \"{dav}\" is not supported: use \"3.0\" (or \"4.0\" from Flow JSON 7.3)")
+                format!(
+                    "data_api_version \"{dav}\" is not supported: use \"3.0\" (or \"4.0\" from Flow JSON 7.3)"
+                )
             };
             cx.push(Rule::InvalidDataApiVersion, "/data_api_version", message);
         }
@@ -50,15 +53,25 @@ pub(super) fn check(cx: &mut Cx<'_>) {
             "a flow with `data_api_version` needs a `routing_model`: add one listing, for each screen, the screens it may go to next",
         );
     }
-    let screens_invalid = flow.invalid.iter().any(|i| i.key == "screens" || i.key.is_empty());
+    let screens_invalid = flow
+        .invalid
+        .iter()
+        .any(|i| i.key == "screens" || i.key.is_empty());
     if flow.screens.is_empty() && !screens_invalid {
-        cx.push(Rule::NoScreens, "/screens", "`screens` needs at least one screen");
+        cx.push(
+            Rule::NoScreens,
+            "/screens",
+            "`screens` needs at least one screen",
+        );
     }
     if flow.screens.len() > 100 {
         cx.push(
             Rule::TooManyScreens,
             "/screens",
-            format!("a flow has at most 100 screens, this one has {}", flow.screens.len()),
+            format!(
+                "a flow has at most 100 screens, this one has {}",
+                flow.screens.len()
+            ),
         );
     }
     screens(cx);
@@ -66,7 +79,11 @@ pub(super) fn check(cx: &mut Cx<'_>) {
 
 fn version(cx: &mut Cx<'_>) {
     let flow = cx.flow;
-    if flow.invalid.iter().any(|i| i.key == "version" || i.key.is_empty()) {
+    if flow
+        .invalid
+        .iter()
+        .any(|i| i.key == "version" || i.key.is_empty())
+    {
         return;
     }
     match flow.version.parse::<Version>() {
@@ -82,14 +99,22 @@ fn version(cx: &mut Cx<'_>) {
         Ok(v) if v > Version::LATEST => cx.push(
             Rule::NewerVersion,
             "/version",
-            format!("version {v} is newer than the newest this linter knows ({}); it is checked as {}", Version::LATEST, Version::LATEST),
+            format!(
+                "version {v} is newer than the newest this linter knows ({}); it is checked as {}",
+                Version::LATEST,
+                Version::LATEST
+            ),
         ),
         Ok(v) if !v.is_released() => cx.push(
             Rule::UnsupportedVersion,
             "/version",
             format!(
                 "Flow JSON {v} was never released: use one of {}",
-                Version::RELEASED.iter().map(Version::to_string).collect::<Vec<_>>().join(", ")
+                Version::RELEASED
+                    .iter()
+                    .map(Version::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ),
         Ok(v) => {
@@ -108,23 +133,50 @@ fn version(cx: &mut Cx<'_>) {
 }
 
 /// Reports the invalid (wrong type) and missing required properties of an object.
-pub(super) fn invalid_properties(cx: &mut Cx<'_>, base: &str, what: &str, invalid: &[InvalidProperty]) {
+pub(super) fn invalid_properties(
+    cx: &mut Cx<'_>,
+    base: &str,
+    what: &str,
+    invalid: &[InvalidProperty],
+) {
     for bad in invalid {
-        let at = if bad.key.is_empty() { base.to_owned() } else { pointer::join(base, &bad.key) };
+        let at = if bad.key.is_empty() {
+            base.to_owned()
+        } else {
+            pointer::join(base, &bad.key)
+        };
         let d = match (&bad.value, bad.key.as_str()) {
-            (None, "version") => Diagnostic::new(Rule::MissingProperty, base, "Flow JSON needs a `version`, e.g. \"7.3\"")
-                .with_code("MISSING_FLOW_JSON_VERSION"),
-            (None, key) => Diagnostic::new(Rule::MissingProperty, base, format!("{what} needs `{key}`")),
-            (Some(_), "") => Diagnostic::new(Rule::InvalidType, at, format!("{what} must be a JSON object")),
+            (None, "version") => Diagnostic::new(
+                Rule::MissingProperty,
+                base,
+                "Flow JSON needs a `version`, e.g. \"7.3\"",
+            )
+            .with_code("MISSING_FLOW_JSON_VERSION"),
+            (None, key) => {
+                Diagnostic::new(Rule::MissingProperty, base, format!("{what} needs `{key}`"))
+            }
+            (Some(_), "") => Diagnostic::new(
+                Rule::InvalidType,
+                at,
+                format!("{what} must be a JSON object"),
+            ),
             (Some(v), "version") => Diagnostic::new(
                 Rule::InvalidVersion,
                 at,
-                format!("`version` must be a string like \"{}\", not a {}", Version::LATEST, super::json_type(v)),
+                format!(
+                    "`version` must be a string like \"{}\", not a {}",
+                    Version::LATEST,
+                    super::json_type(v)
+                ),
             ),
             (Some(v), key) => Diagnostic::new(
                 Rule::InvalidType,
                 at,
-                format!("`{key}` of {what} has the wrong type ({}): {}", super::json_type(v), bad.error),
+                format!(
+                    "`{key}` of {what} has the wrong type ({}): {}",
+                    super::json_type(v),
+                    bad.error
+                ),
             ),
         };
         cx.push_diag(d);
@@ -138,7 +190,11 @@ fn screens(cx: &mut Cx<'_>) {
     let mut successes = 0;
     for (i, screen) in flow.screens.iter().enumerate() {
         let at = pointer::index("/screens", i);
-        let what = if screen.id.is_empty() { format!("screen {i}") } else { format!("screen {}", screen.id) };
+        let what = if screen.id.is_empty() {
+            format!("screen {i}")
+        } else {
+            format!("screen {}", screen.id)
+        };
         invalid_properties(cx, &at, &what, &screen.invalid);
         if screen.invalid.iter().any(|p| p.key.is_empty()) {
             continue;
@@ -157,10 +213,18 @@ fn screens(cx: &mut Cx<'_>) {
         if !id_missing {
             if screen.id.is_empty() {
                 cx.push_diag(
-                    Diagnostic::new(Rule::InvalidScreenId, &id_at, "a screen id needs at least one character")
-                        .with_code("MIN_CHARS_REQUIRED"),
+                    Diagnostic::new(
+                        Rule::InvalidScreenId,
+                        &id_at,
+                        "a screen id needs at least one character",
+                    )
+                    .with_code("MIN_CHARS_REQUIRED"),
                 );
-            } else if !screen.id.chars().all(|c| c.is_ascii_alphabetic() || c == '_') {
+            } else if !screen
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || c == '_')
+            {
                 cx.push(
                     Rule::InvalidScreenId,
                     &id_at,
@@ -192,15 +256,19 @@ fn screens(cx: &mut Cx<'_>) {
             if screen.is_success() {
                 successes += 1;
             }
-            let has_footer = cx
-                .screens
-                .get(i)
-                .is_some_and(|s| s.visits.iter().any(|v| v.component.kind() == Some(ComponentKind::Footer)));
+            let has_footer = cx.screens.get(i).is_some_and(|s| {
+                s.visits
+                    .iter()
+                    .any(|v| v.component.kind() == Some(ComponentKind::Footer))
+            });
             if !has_footer {
                 cx.push(
                     Rule::TerminalWithoutFooter,
                     &at,
-                    format!("terminal screen {} needs a Footer (the button that completes the flow)", screen.id),
+                    format!(
+                        "terminal screen {} needs a Footer (the button that completes the flow)",
+                        screen.id
+                    ),
                 );
             }
         } else if screen.success.is_some() {
@@ -221,7 +289,10 @@ fn screens(cx: &mut Cx<'_>) {
             None => cx.push(
                 Rule::MissingTitle,
                 &at,
-                format!("screen {} has no `title`; the WhatsApp client expects one for its top bar", screen.id),
+                format!(
+                    "screen {} has no `title`; the WhatsApp client expects one for its top bar",
+                    screen.id
+                ),
             ),
             Some(Dyn::Literal(t)) if t.trim().is_empty() && cx.version >= Version::V6_0 => cx.push(
                 Rule::BlankString,
@@ -234,12 +305,18 @@ fn screens(cx: &mut Cx<'_>) {
             let s_at = pointer::join(&at, "sensitive");
             cx.gate(Version::V5_1, &s_at, "`sensitive`");
             for (j, field) in sensitive.iter().enumerate() {
-                let known = cx.screens.get(i).is_some_and(|s| s.form.contains_key(field));
+                let known = cx
+                    .screens
+                    .get(i)
+                    .is_some_and(|s| s.form.contains_key(field));
                 if !known {
                     cx.push(
                         Rule::UnknownSensitiveField,
                         pointer::index(&s_at, j),
-                        format!("`sensitive` names \"{field}\", which is not an input on screen {}", screen.id),
+                        format!(
+                            "`sensitive` names \"{field}\", which is not an input on screen {}",
+                            screen.id
+                        ),
                     );
                 }
             }
@@ -254,14 +331,21 @@ fn screens(cx: &mut Cx<'_>) {
                     cx.push(
                         Rule::UnknownProperty,
                         pointer::join(&layout_at, key),
-                        format!("`{key}` is not a layout property (allowed: type, children): remove it"),
+                        format!(
+                            "`{key}` is not a layout property (allowed: type, children): remove it"
+                        ),
                     );
                 }
-                if !layout.invalid.iter().any(|p| p.key == "type") && layout.kind != "SingleColumnLayout" {
+                if !layout.invalid.iter().any(|p| p.key == "type")
+                    && layout.kind != "SingleColumnLayout"
+                {
                     cx.push(
                         Rule::InvalidValue,
                         pointer::join(&layout_at, "type"),
-                        format!("layout type \"{}\" does not exist: use \"SingleColumnLayout\"", layout.kind),
+                        format!(
+                            "layout type \"{}\" does not exist: use \"SingleColumnLayout\"",
+                            layout.kind
+                        ),
                     );
                 }
             }

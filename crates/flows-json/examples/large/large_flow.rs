@@ -20,7 +20,7 @@ fn id(i: usize) -> String {
 
 /// Builds the flow as text, growing the number of components per screen until it reaches
 /// about `target` bytes.
-pub fn large_flow(target: usize) -> String {
+pub(crate) fn large_flow(target: usize) -> String {
     let screens = 100;
     let per_screen = (target / screens / 480).clamp(1, 15);
     let mut list = Vec::new();
@@ -40,7 +40,9 @@ pub fn large_flow(target: usize) -> String {
             json!({"name": "navigate", "next": {"type": "screen", "name": id(i + 1)}, "payload": {"options": "${data.options}", "show": true}})
         };
         children.push(json!({"type": "Footer", "label": "Continue", "on-click-action": action}));
-        let options: Vec<Value> = (0..8).map(|k| json!({"id": format!("o{k}"), "title": format!("Option {k}")})).collect();
+        let options: Vec<Value> = (0..8)
+            .map(|k| json!({"id": format!("o{k}"), "title": format!("Option {k}")}))
+            .collect();
         let mut screen = json!({
             "id": id(i),
             "title": format!("Step {i}"),
@@ -50,8 +52,8 @@ pub fn large_flow(target: usize) -> String {
             },
             "layout": {"type": "SingleColumnLayout", "children": [{"type": "Form", "name": "form", "children": children}]}
         });
-        if last {
-            screen["terminal"] = json!(true);
+        if let (true, Value::Object(map)) = (last, &mut screen) {
+            map.insert("terminal".to_owned(), json!(true));
         }
         list.push(screen);
     }

@@ -13,10 +13,16 @@ fn main() {
     let mut count = 0;
     for _ in 0..runs {
         let started = Instant::now();
-        let diagnostics = flows_json::lint(&text).map(|d| d.len()).unwrap_or(usize::MAX);
+        let diagnostics = flows_json::lint(&text)
+            .map(|d| d.len())
+            .unwrap_or(usize::MAX);
         let took = started.elapsed();
         count = diagnostics;
         best = Some(best.map_or(took, |b: std::time::Duration| b.min(took)));
     }
-    println!("{} bytes, {count} diagnostics, best of {runs}: {:?}", text.len(), best.unwrap_or_default());
+    println!(
+        "{} bytes, {count} diagnostics, best of {runs}: {:?}",
+        text.len(),
+        best.unwrap_or_default()
+    );
 }

@@ -1,13 +1,20 @@
 //! Shared by the integration tests: base flows, JSON edits, and a pretty printer that records the
 //! line of every pointer (independently of the crate's own scanner).
-#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-pub const SAMPLE: &str = include_str!("../../../examples/sample-flow/flow.json");
-pub const APPOINTMENTS: &str = include_str!("../../../examples/appointments/flow.json");
+pub const SAMPLE: &str = include_str!("../../../../examples/sample-flow/flow.json");
+pub const APPOINTMENTS: &str = include_str!("../../../../examples/appointments/flow.json");
 
 /// One change to a base flow.
 pub enum Edit {
@@ -31,7 +38,10 @@ pub fn apply(value: &mut Value, edit: &Edit) {
     match edit {
         Edit::Set(pointer, new) => {
             let (parent, token) = split(pointer);
-            match value.pointer_mut(&parent).unwrap_or_else(|| panic!("no {parent}")) {
+            match value
+                .pointer_mut(&parent)
+                .unwrap_or_else(|| panic!("no {parent}"))
+            {
                 Value::Object(map) => {
                     map.insert(token, new.clone());
                 }
@@ -42,7 +52,10 @@ pub fn apply(value: &mut Value, edit: &Edit) {
         }
         Edit::Remove(pointer) => {
             let (parent, token) = split(pointer);
-            match value.pointer_mut(&parent).unwrap_or_else(|| panic!("no {parent}")) {
+            match value
+                .pointer_mut(&parent)
+                .unwrap_or_else(|| panic!("no {parent}"))
+            {
                 Value::Object(map) => {
                     map.remove(&token).unwrap_or_else(|| panic!("no {pointer}"));
                 }
@@ -73,7 +86,13 @@ fn line_no(out: &str) -> usize {
     out.matches('\n').count() + 1
 }
 
-fn write(value: &Value, pointer: &str, indent: usize, out: &mut String, lines: &mut HashMap<String, usize>) {
+fn write(
+    value: &Value,
+    pointer: &str,
+    indent: usize,
+    out: &mut String,
+    lines: &mut HashMap<String, usize>,
+) {
     let pad = |n: usize| "  ".repeat(n);
     match value {
         Value::Array(items) if !items.is_empty() => {
