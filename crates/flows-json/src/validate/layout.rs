@@ -308,12 +308,15 @@ fn names(cx: &mut Cx<'_>, visits: &[Visit<'_>], id: &str) {
 }
 
 fn conditionals(cx: &mut Cx<'_>, visits: &[Visit<'_>]) {
+    let switches: std::collections::HashSet<&str> = visits
+        .iter()
+        .filter(|w| w.component.kind() == Some(ComponentKind::Switch))
+        .map(|w| w.pointer.as_str())
+        .collect();
     for v in visits {
         // What a branch accepts [DOC S2] rules 68, 70.
         if let Some(branch) = v.branches.last() {
-            let in_switch = visits.iter().any(|w| {
-                w.pointer == branch.container && w.component.kind() == Some(ComponentKind::Switch)
-            });
+            let in_switch = switches.contains(branch.container.as_str());
             if let Some(kind) = v.component.kind()
                 && v.parent
                     .is_some_and(|p| matches!(p, ComponentKind::If | ComponentKind::Switch))
