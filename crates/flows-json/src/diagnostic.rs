@@ -207,6 +207,13 @@ rules! {
     /// A nested expression or condition whose types do not fit. [DOC S1] rule 44, [ERR S4] rule 45,
     /// [DOC S6] 7.2 (validated in actions).
     ExpressionType = "expression-type", Error, Some("INVALID_PROPERTY_VALUE");
+    /// A value that starts with `${` and ends with `}` but is not one binding (`"${data.a} ${data.b}"`):
+    /// the client renders it empty. flow-client.md §5.1 [WA DynamicDataUtils]; Meta's validator may
+    /// accept it in string properties: a warning.
+    MalformedBinding = "malformed-binding", Warning, None;
+    /// A nested expression the client accepts but that is almost certainly a mistake: `${…}` or `}`
+    /// inside a quoted string, `,`/`;` between concatenated parts. flow-client.md §5.2 [WA ASTParser].
+    SuspiciousExpression = "suspicious-expression", Warning, None;
     /// `"Hi ${data.name}"`: text around a reference is shown as typed, not filled in.
     /// flow-client.md §5.1 [WA DynamicDataUtils/StateParser].
     UninterpolatedReference = "uninterpolated-reference", Warning, None;

@@ -1,135 +1,53 @@
-//! The seam between validation and the expression language (`crate::expr`): everything the
-//! validator asks about a dynamic string goes through here.
-//!
-//! Until `crate::expr` lands on this branch, this module carries a minimal stand-in: whole
-//! bindings are parsed exactly; nested expressions and conditions are scanned for their `${…}`
-//! references only (no syntax or type checks).
+//! The seam between validation and the expression language ([`crate::expr`]): everything the
+//! validator asks about a dynamic string goes through here, so the rules above speak in terms of
+//! "a binding", "a nested expression", "a problem at this offset".
 
-use std::collections::BTreeMap;
+use crate::expr::{self, Condition, Dynamic, Expr, ExprError, ExprErrorKind};
+pub(crate) use crate::expr::{Ref, Scope, Type, TypeEnv};
 
-/// `data` or `form`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum Scope {
-    Data,
-    Form,
-}
-
-/// A reference `${(screen.ID.)?(data|form).path}`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Ref {
-    pub(crate) screen: Option<String>,
-    pub(crate) scope: Scope,
-    pub(crate) path: Vec<String>,
-}
-
-impl Ref {
-    pub(crate) fn parse(s: &str) -> Option<Self> {
-        let inner = s.strip_prefix("${")?.strip_suffix('}')?;
-        let mut parts = inner.split('.');
-        let mut first = parts.next()?;
-        let mut screen = None;
-        if first == "screen" {
-            let id = parts.next()?;
-            if id.is_empty()
-                || !id
-                    .chars()
-                    .all(|c| c.is_ascii_alphabetic() || c == '_' || c == ',')
-            {
-                return None;
-            }
-            screen = Some(id.to_owned());
-            first = parts.next()?;
-        }
-        let scope = match first {
-            "data" => Scope::Data,
-            "form" => Scope::Form,
-            _ => return None,
-        };
-        let path: Vec<String> = parts.map(str::to_owned).collect();
-        let ok = |seg: &String| {
-            !seg.is_empty()
-                && seg
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        };
-        (!path.is_empty() && path.iter().all(ok)).then_some(Self {
-            screen,
-            scope,
-            path,
-        })
-    }
-
-    pub(crate) fn field(&self) -> &str {
-        self.path.first().map_or("", String::as_str)
-    }
-}
-
-impl std::fmt::Display for Ref {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("${")?;
-        if let Some(screen) = &self.screen {
-            write!(f, "screen.{screen}.")?;
-        }
-        f.write_str(match self.scope {
-            Scope::Data => "data",
-            Scope::Form => "form",
-        })?;
-        for seg in &self.path {
-            write!(f, ".{seg}")?;
-        }
-        f.write_str("}")
-    }
-}
-
-/// A static type.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Type {
-    String,
-    Number,
-    Boolean,
-    Array(Box<Type>),
-    Object(BTreeMap<String, Type>),
-    Unknown,
-}
-
-impl Type {
-    pub(crate) fn at_path(&self, path: &[String]) -> Option<Type> {
-        let mut cur = self;
-        for seg in path {
-            cur = match cur {
-                Type::Object(props) => props.get(seg)?,
-                Type::Unknown => return Some(Type::Unknown),
-                _ => return None,
-            };
-        }
-        Some(cur.clone())
-    }
-
-    pub(crate) fn name(&self) -> &'static str {
-        match self {
-            Self::String => "string",
-            Self::Number => "number",
-            Self::Boolean => "boolean",
-            Self::Array(_) => "array",
-            Self::Object(_) => "object",
-            Self::Unknown => "unknown",
-        }
-    }
-}
-
-/// Declared types, as the validator knows them.
-pub(crate) trait TypeEnv {
-    fn type_of(&self, r: &Ref) -> Option<Type>;
-}
-
-/// Why an expression is wrong.
+/// Why an expression is wrong, or what is suspicious about it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ExprProblem {
-    /// A syntax error (`false`: a type error).
-    pub(crate) syntax: bool,
+    pub(crate) kind: ProblemKind,
     /// Byte offset in the string.
     pub(crate) offset: usize,
     pub(crate) message: String,
+}
+
+/// How a problem is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ProblemKind {
+    /// The expression does not parse.
+    Syntax,
+    /// Its types do not fit (Meta's static typing).
+    Type,
+    /// The client accepts it, but it is almost certainly a mistake.
+    Suspicious,
+}
+
+impl From<&ExprError> for ExprProblem {
+    fn from(e: &ExprError) -> Self {
+        use ExprErrorKind as K;
+        let kind = if e.is_warning() {
+            ProblemKind::Suspicious
+        } else {
+            match e.kind() {
+                K::TypeMismatch
+                | K::NullLiteral
+                | K::IndexAccess
+                | K::UnknownReference
+                | K::EqualityTypeMismatch
+                | K::UnsupportedOperandType
+                | K::SingleOperandNotBoolean => ProblemKind::Type,
+                _ => ProblemKind::Syntax,
+            }
+        };
+        Self {
+            kind,
+            offset: e.offset(),
+            message: e.message().to_owned(),
+        }
+    }
 }
 
 /// What a string property value is.
@@ -139,86 +57,80 @@ pub(crate) enum Analysis {
     Literal,
     /// One whole binding.
     Binding(Ref),
-    /// A backtick expression, with the references it reads (byte offsets in the string).
-    Nested(Vec<(Ref, usize)>),
-    /// Looks dynamic but does not parse.
+    /// A backtick expression.
+    Nested(Box<Expr>),
+    /// Starts with `${` and ends with `}` but is not one binding: the client renders it empty.
+    Malformed(ExprProblem),
+    /// A backtick expression that does not parse.
     Broken(ExprProblem),
 }
 
 /// Classifies a string property value.
 pub(crate) fn analyze(s: &str) -> Analysis {
-    if s.len() >= 2 && s.starts_with('`') && s.ends_with('`') {
-        return Analysis::Nested(scan_refs(s));
+    match expr::parse_dynamic(s) {
+        None => Analysis::Literal,
+        Some(Ok(Dynamic::Binding(r))) => Analysis::Binding(r),
+        Some(Ok(Dynamic::Nested(e))) => Analysis::Nested(Box::new(e)),
+        Some(Err(e)) if e.kind() == ExprErrorKind::MalformedBinding => {
+            Analysis::Malformed((&e).into())
+        }
+        Some(Err(e)) => Analysis::Broken((&e).into()),
     }
-    if s.starts_with("${") && s.ends_with('}') {
-        return match Ref::parse(s) {
-            Some(r) => Analysis::Binding(r),
-            None => Analysis::Broken(ExprProblem {
-                syntax: true,
-                offset: 0,
-                message: format!(
-                    "`{s}` is not one binding: a binding is the whole value, `${{data.field}}`, `${{form.field}}` or `${{screen.SCREEN_ID.data.field}}`"
-                ),
-            }),
-        };
-    }
-    Analysis::Literal
 }
 
-/// The type a dynamic value has, given the declarations; `Ok(Unknown)` when it cannot tell.
+/// The references a nested expression reads, with their byte offsets.
+pub(crate) fn nested_refs(e: &Expr) -> Vec<(Ref, usize)> {
+    e.ref_spans()
+        .map(|(r, span)| (r.clone(), span.start))
+        .collect()
+}
+
+/// What the client accepts but is almost certainly wrong in a nested expression.
+pub(crate) fn nested_warnings(e: &Expr) -> Vec<ExprProblem> {
+    e.warnings().iter().map(ExprProblem::from).collect()
+}
+
+/// The type a dynamic value has, given the declarations; `Unknown` for literals.
 pub(crate) fn infer(s: &str, env: &dyn TypeEnv) -> Result<Type, ExprProblem> {
     match analyze(s) {
         Analysis::Binding(r) => Ok(env.type_of(&r).unwrap_or(Type::Unknown)),
-        Analysis::Broken(p) => Err(p),
-        Analysis::Nested(_) | Analysis::Literal => Ok(Type::Unknown),
+        Analysis::Nested(e) => e.infer(env).map_err(|e| (&e).into()),
+        Analysis::Malformed(p) | Analysis::Broken(p) => Err(p),
+        Analysis::Literal => Ok(Type::Unknown),
     }
 }
 
-/// The references an `If` condition reads, or why it does not parse.
-pub(crate) fn condition_refs(s: &str) -> Result<Vec<(Ref, usize)>, ExprProblem> {
-    let refs = scan_refs(s);
-    if refs.is_empty() {
-        return Err(ExprProblem {
-            syntax: true,
-            offset: 0,
-            message: "a condition needs at least one dynamic value (`${data.x}`, `${form.x}`)"
-                .to_owned(),
-        });
-    }
-    Ok(refs)
+/// A parsed `If` condition with the references it reads, or why it does not parse.
+pub(crate) fn condition(s: &str) -> Result<(Condition, Vec<(Ref, usize)>), ExprProblem> {
+    let c = Condition::parse(s).map_err(|e| ExprProblem::from(&e))?;
+    let refs = c
+        .ref_spans()
+        .map(|(r, span)| (r.clone(), span.start))
+        .collect();
+    Ok((c, refs))
 }
 
 /// Type-checks a condition against the declarations.
-pub(crate) fn check_condition(_s: &str, _env: &dyn TypeEnv) -> Result<(), ExprProblem> {
-    Ok(())
+pub(crate) fn check_condition(c: &Condition, env: &dyn TypeEnv) -> Result<(), ExprProblem> {
+    c.check(env).map_err(|e| (&e).into())
 }
 
 /// For a literal string: the offset of a `${data`/`${form`/`${screen` inside it, which the client
 /// shows as typed.
 pub(crate) fn literal_interpolation(s: &str) -> Option<usize> {
-    if !matches!(analyze(s), Analysis::Literal) {
-        return None;
-    }
-    ["${data.", "${form.", "${screen."]
-        .iter()
-        .filter_map(|p| s.find(p))
-        .min()
+    expr::literal_interpolation(s).map(|e| e.offset())
 }
 
-fn scan_refs(s: &str) -> Vec<(Ref, usize)> {
-    let mut refs = Vec::new();
-    let mut from = 0;
-    while let Some(rel) = s.get(from..).and_then(|rest| rest.find("${")) {
-        let start = from + rel;
-        let Some(end) = s.get(start..).and_then(|rest| rest.find('}')) else {
-            break;
-        };
-        if let Some(r) = s.get(start..=start + end).and_then(Ref::parse) {
-            refs.push((r, start));
-        }
-        from = start + end + 1;
+/// A short name of a type's kind, for messages.
+pub(crate) fn kind_name(t: &Type) -> &'static str {
+    match t {
+        Type::String => "string",
+        Type::Number => "number",
+        Type::Boolean => "boolean",
+        Type::Array(_) => "array",
+        Type::Object(_) => "object",
+        Type::Unknown => "unknown",
     }
-    refs
 }
 
 #[cfg(test)]
@@ -228,24 +140,18 @@ mod tests {
     #[test]
     fn bindings_and_nested_refs() {
         assert!(matches!(analyze("${data.a.b}"), Analysis::Binding(r) if r.path == ["a", "b"]));
-        assert!(
-            matches!(analyze("${screen.A.form.x}"), Analysis::Binding(r) if r.screen.as_deref() == Some("A"))
-        );
         assert!(matches!(
             analyze("${data.a} ${data.b}"),
-            Analysis::Broken(_)
+            Analysis::Malformed(_)
         ));
         assert!(matches!(analyze("Hi ${data.a}"), Analysis::Literal));
-        let Analysis::Nested(refs) = analyze("`'a' ${form.x} ${data.y}`") else {
+        assert!(
+            matches!(analyze("`${form.x} +`"), Analysis::Broken(p) if p.kind == ProblemKind::Syntax)
+        );
+        let Analysis::Nested(e) = analyze("`'a' ${form.x} ${data.y}`") else {
             unreachable!()
         };
-        assert_eq!(refs.len(), 2);
+        assert_eq!(nested_refs(&e).len(), 2);
         assert_eq!(literal_interpolation("Hi ${data.a}"), Some(3));
-        assert_eq!(
-            Ref::parse("${screen.A.data.x}")
-                .map(|r| r.to_string())
-                .as_deref(),
-            Some("${screen.A.data.x}")
-        );
     }
 }

@@ -12,6 +12,9 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{APPOINTMENTS as A, Edit, SAMPLE as S, apply, pretty};
+
+/// pywa's copy of Meta's "global fields" example (tests/corpus/README.md): two screens, no endpoint.
+const GLOBAL_FIELDS: &str = include_str!("corpus/pywa/v4_0-global_fields.json");
 use flows_json::{Rule, lint};
 use serde_json::{Value, json};
 
@@ -490,7 +493,7 @@ fn cases() -> Vec<Case> {
             A,
             vec![Set(
                 "/screens/1/layout/children/0/text",
-                json!("${data.slot} ${data.date}"),
+                json!("`${data.slot} +`"),
             )],
             "/screens/1/layout/children/0/text",
         ),
@@ -919,9 +922,61 @@ fn cases() -> Vec<Case> {
             A,
             vec![Set(
                 "/screens/2/layout/children/-",
-                json!({"type": "If", "condition": "${form.email}", "then": [{"type": "PhotoPicker", "name": "photo", "label": "Photo"}]}),
+                json!({"type": "If", "condition": "${form.email} != ''", "then": [{"type": "PhotoPicker", "name": "photo", "label": "Photo"}]}),
             )],
             "/screens/2/layout/children/5/then/0",
+        ),
+        case(
+            "expression-syntax",
+            A,
+            vec![Set(
+                "/screens/0/layout/children/-",
+                json!({"type": "If", "condition": "(${data.is_date_enabled}", "then": [{"type": "TextBody", "text": "x"}]}),
+            )],
+            "/screens/0/layout/children/5/condition",
+        ),
+        case(
+            "expression-type",
+            A,
+            vec![Set(
+                "/screens/1/layout/children/0/text",
+                json!("`${data.slot} + 1`"),
+            )],
+            "/screens/1/layout/children/0/text",
+        ),
+        case(
+            "expression-type",
+            A,
+            vec![Set(
+                "/screens/0/layout/children/-",
+                json!({"type": "If", "condition": "${data.is_date_enabled} == 'yes'", "then": [{"type": "TextBody", "text": "x"}]}),
+            )],
+            "/screens/0/layout/children/5/condition",
+        ),
+        case(
+            "malformed-binding",
+            A,
+            vec![Set(
+                "/screens/1/layout/children/0/text",
+                json!("${data.slot} ${data.date}"),
+            )],
+            "/screens/1/layout/children/0/text",
+        ),
+        case(
+            "suspicious-expression",
+            A,
+            vec![Set(
+                "/screens/1/layout/children/0/text",
+                json!("`'Seat for ${data.slot}'`"),
+            )],
+            "/screens/1/layout/children/0/text",
+        ),
+        // ------------------------------------------------------------ endpoint-less flows of the corpus
+        case(
+            "refresh-on-back-without-endpoint",
+            GLOBAL_FIELDS,
+            vec![Set("/screens/1/refresh_on_back", json!(true))],
+            "/screens/1/refresh_on_back",
         ),
     ]
 }
@@ -1006,9 +1061,8 @@ fn every_rule_fires_alone_at_the_right_line() {
     );
 }
 
-/// Rules whose broken variant needs a flow the repository does not have yet (an endpoint-less
-/// flow, the expression checker). Empty once the corpus and crate::expr are merged.
-const PENDING: &[&str] = &["refresh-on-back-without-endpoint", "expression-type"];
+/// Rules without a case (none).
+const PENDING: &[&str] = &[];
 
 #[test]
 fn every_rule_has_a_case() {

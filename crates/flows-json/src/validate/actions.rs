@@ -277,8 +277,8 @@ fn navigate_payload(
                 pointer::join(payload_at, key),
                 format!(
                     "`{key}` is a {} here, but screen {target} declares it as {}",
-                    actual.name(),
-                    expected.name()
+                    dynamic::kind_name(&actual),
+                    dynamic::kind_name(&expected)
                 ),
             );
         }
@@ -328,7 +328,10 @@ fn literal_type(value: &Value) -> Type {
 fn pickers_read(cx: &Cx<'_>, i: usize, s: &str) -> Vec<(String, ComponentKind)> {
     let refs = match dynamic::analyze(s) {
         Analysis::Binding(r) => vec![r],
-        Analysis::Nested(refs) => refs.into_iter().map(|(r, _)| r).collect(),
+        Analysis::Nested(e) => dynamic::nested_refs(&e)
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect(),
         _ => Vec::new(),
     };
     refs.into_iter()
@@ -338,7 +341,7 @@ fn pickers_read(cx: &Cx<'_>, i: usize, s: &str) -> Vec<(String, ComponentKind)> 
                 Some(id) => cx.screen_info(id)?,
                 None => cx.screens.get(i)?,
             };
-            let (_, kind, pointer) = info.form.get(r.field())?;
+            let (_, kind, pointer) = info.form.get(r.field()?)?;
             kind.is_media_picker().then(|| (pointer.clone(), *kind))
         })
         .collect()

@@ -86,10 +86,10 @@ impl<'a> Cx<'a> {
             let mut form = BTreeMap::new();
             for v in &visits {
                 if let (Some(kind), Some(name)) = (v.component.kind(), v.component.name())
-                    && kind.is_input()
+                    && let Some(ty) = form_type(v.component, kind)
                 {
                     form.entry(name.to_owned())
-                        .or_insert_with(|| (form_type(v.component, kind), kind, v.pointer.clone()));
+                        .or_insert_with(|| (ty, kind, v.pointer.clone()));
                 }
             }
             by_id.entry(screen.id.as_str()).or_insert(i);
@@ -193,36 +193,23 @@ pub(crate) fn schema_type(schema: &Schema) -> Type {
     }
 }
 
-/// The type of `${form.<name>}` for an input (Meta's getComponentValueSchema, flow-client.md §5.3).
-fn form_type(component: &Component, kind: ComponentKind) -> Type {
+/// The type of `${form.<name>}` for an input: Meta's getComponentValueSchema
+/// ([`Type::of_component`]), except that a number TextInput is left open (at run time it holds
+/// the typed text, flow-client.md §5.3).
+pub(crate) fn form_type(component: &Component, kind: ComponentKind) -> Option<Type> {
     fn literal(d: &Option<Dyn<String>>) -> Option<&str> {
         d.as_ref().and_then(Dyn::literal).map(String::as_str)
     }
-    match (kind, component) {
-        (ComponentKind::CheckboxGroup | ComponentKind::ChipsSelector, _) => {
-            Type::Array(Box::new(Type::String))
-        }
-        (ComponentKind::OptIn, _) => Type::Boolean,
-        // At run time a number input holds the typed text; Meta types it as a number.
-        (ComponentKind::TextInput, Component::TextInput(c))
-            if matches!(literal(&c.input_type), Some("number" | "passcode")) =>
-        {
-            Type::Unknown
-        }
-        (ComponentKind::CalendarPicker, Component::CalendarPicker(c))
-            if literal(&c.mode) == Some("range") =>
-        {
-            Type::Object(BTreeMap::from([
-                ("start-date".to_owned(), Type::String),
-                ("end-date".to_owned(), Type::String),
-            ]))
-        }
-        (ComponentKind::PhotoPicker | ComponentKind::DocumentPicker, _) => {
-            Type::Array(Box::new(Type::Unknown))
-        }
-        (_, Component::Invalid(_)) => Type::Unknown,
-        _ => Type::String,
+    let (input_type, mode) = match component {
+        Component::TextInput(c) => (literal(&c.input_type), None),
+        Component::CalendarPicker(c) => (None, literal(&c.mode)),
+        Component::Invalid(_) => return Some(Type::Unknown),
+        _ => (None, None),
+    };
+    if kind == ComponentKind::TextInput && matches!(input_type, Some("number" | "passcode")) {
+        return Some(Type::Unknown);
     }
+    Type::of_component(kind.as_str(), input_type, mode)
 }
 
 /// Whether a value of type `actual` fits where `expected` is needed.

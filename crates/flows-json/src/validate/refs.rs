@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::{Cx, accepts};
 use crate::diagnostic::{Diagnostic, Rule};
-use crate::dynamic::{self, Analysis, Ref, Scope, Type};
+use crate::dynamic::{self, Analysis, ExprProblem, ProblemKind, Ref, Scope, Type};
 use crate::model::{Component, ComponentKind, Dyn};
 use crate::{Version, pointer};
 
@@ -27,7 +27,7 @@ pub(super) fn check(cx: &mut Cx<'_>, i: usize) {
             &pointer::join(&screen_at, "title"),
             title,
             Expect::Type(Type::String),
-            false,
+            Context::Property,
         );
     }
     for (at, component) in visits {
@@ -52,7 +52,7 @@ pub(super) fn check(cx: &mut Cx<'_>, i: usize) {
                 continue;
             }
             let expect = expected(kind, key, component);
-            let no_nested = matches!(
+            let init_or_error = matches!(
                 key.as_str(),
                 "init-value" | "error-message" | "init-values" | "error-messages"
             );
@@ -64,10 +64,31 @@ pub(super) fn check(cx: &mut Cx<'_>, i: usize) {
                 } else {
                     Expect::Any
                 };
-                value(cx, i, &p, &s, e, no_nested);
+                let ctx = if init_or_error {
+                    Context::InitOrError
+                } else if p
+                    .get(at.len()..)
+                    .is_some_and(|rel| rel.contains("-action/"))
+                {
+                    Context::Action
+                } else {
+                    Context::Property
+                };
+                value(cx, i, &p, &s, e, ctx);
             }
         }
     }
+}
+
+/// Where a dynamic string sits.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Context {
+    /// A component property.
+    Property,
+    /// Inside an action (payload, url).
+    Action,
+    /// `init-value(s)` / `error-message(s)`.
+    InitOrError,
 }
 
 #[derive(Clone)]
@@ -123,7 +144,7 @@ fn expected(kind: Option<ComponentKind>, key: &str, component: &Component) -> Ex
     Expect::Type(ty)
 }
 
-fn value(cx: &mut Cx<'_>, i: usize, at: &str, s: &str, expect: Expect, no_nested: bool) {
+fn value(cx: &mut Cx<'_>, i: usize, at: &str, s: &str, expect: Expect, ctx: Context) {
     match dynamic::analyze(s) {
         Analysis::Literal => {
             if let Some(offset) = dynamic::literal_interpolation(s) {
@@ -137,7 +158,21 @@ fn value(cx: &mut Cx<'_>, i: usize, at: &str, s: &str, expect: Expect, no_nested
                 );
             }
         }
+        Analysis::Malformed(problem) => {
+            cx.push_diag(
+                Diagnostic::new(
+                    Rule::MalformedBinding,
+                    at,
+                    format!("{} (the client renders this value empty)", problem.message),
+                )
+                .at_offset(problem.offset),
+            );
+        }
         Analysis::Broken(problem) => {
+            if cx.version < Version::V6_0 {
+                // Before 6.0 backticks are plain text.
+                return;
+            }
             cx.push_diag(
                 Diagnostic::new(Rule::ExpressionSyntax, at, problem.message)
                     .at_offset(problem.offset),
@@ -151,61 +186,65 @@ fn value(cx: &mut Cx<'_>, i: usize, at: &str, s: &str, expect: Expect, no_nested
             let actual = dynamic::infer(s, &env).unwrap_or(Type::Unknown);
             fits(cx, at, &r.to_string(), &expect, &actual);
         }
-        Analysis::Nested(refs) => {
+        Analysis::Nested(e) => {
             if cx.version < Version::V6_0 {
                 cx.gate(Version::V6_0, at, "a nested expression (backticks)");
                 return;
             }
-            if no_nested {
-                cx.push(Rule::ExpressionNotAllowed, at, "nested expressions are not allowed in init values and error messages: use a binding or a literal");
+            if ctx == Context::InitOrError {
+                cx.push(
+                    Rule::ExpressionNotAllowed,
+                    at,
+                    "nested expressions are not allowed in init values and error messages: use a binding or a literal",
+                );
+                return;
+            }
+            for w in dynamic::nested_warnings(&e) {
+                cx.push_diag(
+                    Diagnostic::new(Rule::SuspiciousExpression, at, w.message).at_offset(w.offset),
+                );
+            }
+            // Nested expressions in actions are checked from 7.2 ([DOC S6] rule 14).
+            if ctx == Context::Action && cx.version < Version::V7_2 {
                 return;
             }
             let mut ok = true;
-            for (r, offset) in &refs {
-                ok &= reference(cx, i, at, r, *offset);
+            for (r, offset) in dynamic::nested_refs(&e) {
+                ok &= reference(cx, i, at, &r, offset);
             }
             if !ok {
                 return;
             }
             let env = cx.env(i);
-            match dynamic::infer(s, &env) {
+            match e.infer(&env) {
                 Ok(actual) => fits(cx, at, s, &expect, &actual),
-                Err(problem) => {
-                    let rule = if problem.syntax {
-                        Rule::ExpressionSyntax
-                    } else {
-                        Rule::ExpressionType
-                    };
-                    cx.push_diag(
-                        Diagnostic::new(rule, at, problem.message).at_offset(problem.offset),
-                    );
-                }
+                Err(err) => report(cx, at, &(&err).into()),
             }
         }
     }
 }
 
+fn report(cx: &mut Cx<'_>, at: &str, problem: &ExprProblem) {
+    let rule = match problem.kind {
+        ProblemKind::Syntax => Rule::ExpressionSyntax,
+        ProblemKind::Type => Rule::ExpressionType,
+        ProblemKind::Suspicious => Rule::SuspiciousExpression,
+    };
+    cx.push_diag(Diagnostic::new(rule, at, problem.message.clone()).at_offset(problem.offset));
+}
+
 fn condition(cx: &mut Cx<'_>, i: usize, at: &str, s: &str) {
-    match dynamic::condition_refs(s) {
-        Err(problem) => cx.push_diag(
-            Diagnostic::new(Rule::ExpressionSyntax, at, problem.message).at_offset(problem.offset),
-        ),
-        Ok(refs) => {
+    match dynamic::condition(s) {
+        Err(problem) => report(cx, at, &problem),
+        Ok((c, refs)) => {
             let mut ok = true;
             for (r, offset) in &refs {
                 ok &= reference(cx, i, at, r, *offset);
             }
             if ok {
                 let env = cx.env(i);
-                if let Err(problem) = dynamic::check_condition(s, &env) {
-                    let rule = if problem.syntax {
-                        Rule::ExpressionSyntax
-                    } else {
-                        Rule::ExpressionType
-                    };
-                    cx.push_diag(
-                        Diagnostic::new(rule, at, problem.message).at_offset(problem.offset),
-                    );
+                if let Err(problem) = dynamic::check_condition(&c, &env) {
+                    report(cx, at, &problem);
                 }
             }
         }
@@ -222,7 +261,7 @@ fn reference(cx: &mut Cx<'_>, i: usize, at: &str, r: &Ref, offset: usize) -> boo
         Scope::Data => "data",
         Scope::Form => "form",
     };
-    let field = r.field().to_owned();
+    let field = r.field().unwrap_or_default().to_owned();
     let diag = |rule: Rule, message: String| Diagnostic::new(rule, at, message).at_offset(offset);
     let target = match &r.screen {
         Some(id) => {
@@ -302,7 +341,7 @@ fn reference(cx: &mut Cx<'_>, i: usize, at: &str, r: &Ref, offset: usize) -> boo
             rule,
             format!(
                 "`{r}`: `{field}` is a {} with no property `{}` declared",
-                ty.name(),
+                dynamic::kind_name(&ty),
                 rest.join(".")
             ),
         ));
@@ -321,8 +360,8 @@ fn fits(cx: &mut Cx<'_>, at: &str, shown: &str, expect: &Expect, actual: &Type) 
                     at,
                     format!(
                         "`{shown}` is a {}, but this property needs a {}",
-                        actual.name(),
-                        t.name()
+                        dynamic::kind_name(actual),
+                        dynamic::kind_name(t)
                     ),
                 );
             }
@@ -344,7 +383,7 @@ fn fits(cx: &mut Cx<'_>, at: &str, shown: &str, expect: &Expect, actual: &Type) 
                         );
                         }
                     } else if !matches!(item.as_ref(), Type::Unknown) {
-                        cx.push(Rule::DataSourceSchema, at, format!("`{shown}` is an array of {}, but this property needs objects with {}", item.name(), keys.join(" and ")));
+                        cx.push(Rule::DataSourceSchema, at, format!("`{shown}` is an array of {}, but this property needs objects with {}", dynamic::kind_name(item), keys.join(" and ")));
                     }
                 }
                 Type::Unknown => {}
@@ -353,7 +392,7 @@ fn fits(cx: &mut Cx<'_>, at: &str, shown: &str, expect: &Expect, actual: &Type) 
                     at,
                     format!(
                         "`{shown}` is a {}, but this property needs an array of objects",
-                        other.name()
+                        dynamic::kind_name(other)
                     ),
                 ),
             }
