@@ -38,7 +38,7 @@ impl Visit<'_> {
 }
 
 /// An input on a screen: what `${form.<name>}` refers to.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct FormField<'a> {
     /// The name.
     pub name: &'a str,
@@ -46,6 +46,18 @@ pub struct FormField<'a> {
     pub kind: ComponentKind,
     /// Its JSON pointer in the document.
     pub pointer: String,
+    /// The component.
+    pub component: &'a Component,
+}
+
+impl FormField<'_> {
+    /// The type of `${form.<name>}` as Meta's validator sees it (a CheckboxGroup holds an array
+    /// of option ids, an OptIn a boolean, …; a number TextInput is left [`Type::Unknown`](crate::expr::Type::Unknown)
+    /// because at run time it holds the typed text).
+    #[must_use]
+    pub fn value_type(&self) -> crate::expr::Type {
+        crate::validate::form_type(self.component, self.kind).unwrap_or(crate::expr::Type::Unknown)
+    }
 }
 
 impl Screen {
@@ -77,6 +89,7 @@ impl Screen {
                     name: v.component.name()?,
                     kind,
                     pointer: v.pointer,
+                    component: v.component,
                 })
             })
             .collect()
