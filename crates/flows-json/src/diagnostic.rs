@@ -33,8 +33,8 @@ impl fmt::Display for Severity {
 macro_rules! rules {
     ($( $(#[$doc:meta])* $variant:ident = $id:literal, $sev:ident, $code:expr; )*) => {
         /// What a diagnostic is about. Each rule's documentation cites its source: the rule numbers
-        /// and source tags of `flow-json-rules.md` (`[DOC]` Meta's documentation, `[ERR]` Meta's
-        /// error-code table, `[INF]` inferred, `[3P]` a third party) and the sections of
+        /// and source tags of `flow-json-rules.md` (`\[DOC\]` Meta's documentation, `\[ERR\]` Meta's
+        /// error-code table, `\[INF\]` inferred, `\[3P\]` a third party) and the sections of
         /// `flow-client.md` (`[WA …]`: Meta's WhatsApp Flows client code).
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
@@ -76,10 +76,10 @@ macro_rules! rules {
 
 rules! {
     // ---------------------------------------------------------------- document structure
-    /// An object has the same key twice; JSON parsers keep the last one. [INF] RFC 8259 §4 says
+    /// An object has the same key twice; JSON parsers keep the last one. \[INF\] RFC 8259 §4 says
     /// names SHOULD be unique; Meta's parser, like serde_json, silently keeps one of them.
     DuplicateKey = "duplicate-key", Warning, None;
-    /// A `null` value. [DOC] flow-client.md §1.3 ("`null` is not a valid value anywhere"),
+    /// A `null` value. \[DOC\] flow-client.md §1.3 ("`null` is not a valid value anywhere"),
     /// flow-json-rules.md rule 39 [3P T3].
     NullValue = "null-value", Error, None;
     /// A required property is missing. [DOC S1] rules 1, 16, 49; [ERR S4] rule 3
@@ -105,7 +105,7 @@ rules! {
     /// A well-formed version Meta never released (older than the newest known). [ERR S4] rule 3,
     /// `UNSUPPORTED_FLOW_JSON_VERSION`; the release list, rule 14 [DOC S6].
     UnsupportedVersion = "unsupported-version", Error, Some("UNSUPPORTED_FLOW_JSON_VERSION");
-    /// A version newer than the newest this linter knows (7.3): it is checked as 7.3. [INF]
+    /// A version newer than the newest this linter knows (7.3): it is checked as 7.3. \[INF\]
     NewerVersion = "newer-version", Warning, None;
     /// A frozen version: Meta no longer lets it be published (flows already published still run).
     /// [DOC S5, S6] rules 12–13; error 139002.
@@ -226,7 +226,7 @@ rules! {
     /// `DUPLICATE_FORM_COMPONENT_NAMES`.
     DuplicateFormName = "duplicate-form-name", Error, Some("DUPLICATE_FORM_COMPONENT_NAMES");
     /// Two components of one screen with the same name outside a Form. [DOC S3] rule 32 for the
-    /// pickers; [INF] for the rest: a warning.
+    /// pickers; \[INF\] for the rest: a warning.
     DuplicateName = "duplicate-name", Warning, None;
 
     // ---------------------------------------------------------------- component limits
@@ -423,6 +423,25 @@ impl Diagnostic {
     }
 }
 
+/// As JSON for editors and CI: `{"rule", "severity", "pointer", "message", "code", "line",
+/// "column", "end_line", "end_column"}` (positions `null` without a location).
+impl serde::Serialize for Diagnostic {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Diagnostic", 9)?;
+        s.serialize_field("rule", self.rule.id())?;
+        s.serialize_field("severity", self.severity.as_str())?;
+        s.serialize_field("pointer", &self.pointer)?;
+        s.serialize_field("message", &self.message)?;
+        s.serialize_field("code", &self.code)?;
+        s.serialize_field("line", &self.location.map(|l| l.start.line))?;
+        s.serialize_field("column", &self.location.map(|l| l.start.column))?;
+        s.serialize_field("end_line", &self.location.map(|l| l.end.line))?;
+        s.serialize_field("end_column", &self.location.map(|l| l.end.column))?;
+        s.end()
+    }
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(l) = self.location {
@@ -438,9 +457,20 @@ impl fmt::Display for Diagnostic {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::indexing_slicing)]
     use std::collections::HashSet;
 
     use super::*;
+
+    #[test]
+    fn diagnostics_serialize_for_editors() {
+        let d = Diagnostic::new(Rule::NoScreens, "/screens", "needs a screen");
+        let v = serde_json::to_value(&d).unwrap_or_default();
+        assert_eq!(v["rule"], "no-screens");
+        assert_eq!(v["severity"], "error");
+        assert_eq!(v["code"], "MIN_ITEMS_REQUIRED");
+        assert!(v["line"].is_null());
+    }
 
     #[test]
     fn rule_ids_are_unique_kebab_case_and_round_trip() {
