@@ -7,7 +7,7 @@ use serde::de::Deserializer;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Number, Value};
 
-use super::{Action, Dyn};
+use super::{Action, Dyn, Int};
 
 macro_rules! props {
     (
@@ -100,9 +100,9 @@ props! {
         /// Whether a value is needed.
         required: Dyn<bool>,
         /// Minimum length.
-        min_chars: Dyn<i64>,
+        min_chars: Dyn<Int>,
         /// Maximum length (default 80).
-        max_chars: Dyn<i64>,
+        max_chars: Dyn<Int>,
         /// Help under the field (max 80 characters).
         helper_text: Dyn<String>,
         /// A regular expression the value must match (6.2+).
@@ -132,7 +132,7 @@ props! {
         /// Whether a value is needed.
         required: Dyn<bool>,
         /// Maximum length (default 600).
-        max_length: Dyn<i64>,
+        max_length: Dyn<Int>,
         /// Help under the field (max 80 characters).
         helper_text: Dyn<String>,
         /// Whether it is editable.
@@ -188,9 +188,9 @@ props! {
         /// A description (4.0+).
         description: Dyn<String>,
         /// Minimum selected options (CheckboxGroup, ChipsSelector).
-        min_selected_items: Dyn<i64>,
+        min_selected_items: Dyn<Int>,
         /// Maximum selected options (CheckboxGroup, ChipsSelector).
-        max_selected_items: Dyn<i64>,
+        max_selected_items: Dyn<Int>,
         /// Whether a choice is needed.
         required: Dyn<bool>,
         /// Whether it is editable.
@@ -300,9 +300,9 @@ props! {
         /// Week days that can be chosen (`Mon` … `Sun`).
         include_days: Dyn<Vec<String>>,
         /// Minimum range length in days (range mode).
-        min_days: Dyn<i64>,
+        min_days: Dyn<Int>,
         /// Maximum range length in days (range mode).
-        max_days: Dyn<i64>,
+        max_days: Dyn<Int>,
         /// Whether it is editable.
         enabled: Dyn<bool>,
         /// Whether it is shown.
@@ -367,6 +367,8 @@ props! {
         on_click_action: Action,
     }
     optional {
+        /// Whether it is shown (the client's common schema accepts it on every component).
+        visible: Dyn<bool>,
         /// Left caption (with `right-caption`), max 15 characters.
         left_caption: Dyn<String>,
         /// Centre caption (alone), max 15 characters.
@@ -512,11 +514,11 @@ props! {
         /// `camera_gallery` (default), `camera` or `gallery`.
         photo_source: Dyn<String>,
         /// Maximum file size in KB (1–25600).
-        max_file_size_kb: Dyn<i64>,
+        max_file_size_kb: Dyn<Int>,
         /// Minimum photos (0–30).
-        min_uploaded_photos: Dyn<i64>,
+        min_uploaded_photos: Dyn<Int>,
         /// Maximum photos (1–30, default 30).
-        max_uploaded_photos: Dyn<i64>,
+        max_uploaded_photos: Dyn<Int>,
         /// Whether it is editable.
         enabled: Dyn<bool>,
         /// Whether it is shown.
@@ -540,11 +542,11 @@ props! {
         /// Allowed MIME types.
         allowed_mime_types: Dyn<Vec<String>>,
         /// Maximum file size in KB (1–25600).
-        max_file_size_kb: Dyn<i64>,
+        max_file_size_kb: Dyn<Int>,
         /// Minimum documents (0–30).
-        min_uploaded_documents: Dyn<i64>,
+        min_uploaded_documents: Dyn<Int>,
         /// Maximum documents (1–30, default 30).
-        max_uploaded_documents: Dyn<i64>,
+        max_uploaded_documents: Dyn<Int>,
         /// Whether it is editable.
         enabled: Dyn<bool>,
         /// Whether it is shown.

@@ -121,6 +121,72 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for DynVisitor<T> {
     }
 }
 
+/// An integer property (`max-chars`, `min-selected-items`, …), written as a JSON number or, as
+/// Meta's component tables type some of them, a numeric string. Kept as written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Int {
+    /// A JSON number.
+    Number(serde_json::Number),
+    /// A string holding an integer (`"80"`).
+    Text(String),
+}
+
+impl Int {
+    /// The integer, if the number is integral.
+    #[must_use]
+    pub fn value(&self) -> Option<i64> {
+        match self {
+            Self::Number(n) => n.as_i64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            }),
+            Self::Text(s) => s.trim().parse().ok(),
+        }
+    }
+}
+
+impl Serialize for Int {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Number(n) => n.serialize(serializer),
+            Self::Text(s) => serializer.serialize_str(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Int {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct IntVisitor;
+        impl Visitor<'_> for IntVisitor {
+            type Value = Int;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an integer")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Int, E> {
+                Ok(Int::Number(v.into()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Int, E> {
+                Ok(Int::Number(v.into()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Int, E> {
+                match serde_json::Number::from_f64(v) {
+                    Some(n) if v.fract() == 0.0 => Ok(Int::Number(n)),
+                    _ => Err(E::invalid_value(de::Unexpected::Float(v), &self)),
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Int, E> {
+                if v.trim().parse::<i64>().is_ok() {
+                    Ok(Int::Text(v.to_owned()))
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Str(v), &self))
+                }
+            }
+        }
+        deserializer.deserialize_any(IntVisitor)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -143,7 +209,13 @@ mod tests {
         assert_eq!(serde_json::to_value(&d).unwrap(), json!(1));
         let d: Dyn<Vec<String>> = serde_json::from_value(json!(["a"])).unwrap();
         assert_eq!(d, Dyn::Literal(vec!["a".to_owned()]));
-        assert!(serde_json::from_value::<Dyn<i64>>(json!("Hundred")).is_err());
+        assert!(serde_json::from_value::<Dyn<Int>>(json!("Hundred")).is_err());
+        for v in [json!(80), json!("80"), json!(3.0)] {
+            let d: Dyn<Int> = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&d).unwrap(), v);
+            assert!(d.literal().and_then(Int::value).is_some());
+        }
+        assert!(serde_json::from_value::<Int>(json!(2.5)).is_err());
         assert!(serde_json::from_value::<Dyn<String>>(json!(null)).is_err());
         assert!(!is_dynamic("`"));
     }

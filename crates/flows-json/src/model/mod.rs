@@ -17,6 +17,6 @@ pub use component::{
     InvalidComponent, NavigationContent, NavigationItem, NavigationList, NavigationStart, OptIn,
     PhotoPicker, RichText, Selection, Switch, TextArea, TextInput, TextLines, UnknownComponent,
 };
-pub use dyn_value::{Dyn, is_dynamic};
+pub use dyn_value::{Dyn, Int, is_dynamic};
 pub use flow::{DataModel, Flow, InvalidProperty, Items, Layout, Schema, Screen};
 pub use walk::{Branch, FormField, Visit};

@@ -410,11 +410,11 @@ fn media_in_payload(
                 Component::PhotoPicker(c) => c
                     .max_uploaded_photos
                     .as_ref()
-                    .and_then(|d| d.literal().copied()),
+                    .and_then(|d| d.literal().and_then(crate::model::Int::value)),
                 Component::DocumentPicker(c) => c
                     .max_uploaded_documents
                     .as_ref()
-                    .and_then(|d| d.literal().copied()),
+                    .and_then(|d| d.literal().and_then(crate::model::Int::value)),
                 _ => None,
             });
         if limit.is_none_or(|n| n > 1) {

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::Cx;
 use crate::diagnostic::{Diagnostic, Rule};
 use crate::model::{
-    Component, ComponentKind, DataSourceItem, Dyn, NavigationContent, TextLines, Visit,
+    Component, ComponentKind, DataSourceItem, Dyn, Int, NavigationContent, TextLines, Visit,
 };
 use crate::{Version, pointer};
 
@@ -509,8 +509,8 @@ fn missing_field(error: &str) -> Option<&str> {
     rest.split('`').next()
 }
 
-fn int(v: &Option<Dyn<i64>>) -> Option<i64> {
-    v.as_ref().and_then(Dyn::literal).copied()
+fn int(v: &Option<Dyn<Int>>) -> Option<i64> {
+    v.as_ref().and_then(Dyn::literal).and_then(Int::value)
 }
 
 fn is_large(v: &Option<Dyn<String>>) -> bool {
