@@ -2,7 +2,7 @@
 
 use crate::diagnostic::{Diagnostic, Location, Rule};
 use crate::model::Flow;
-use crate::span::{Position, SpanIndex};
+use crate::span::SpanIndex;
 use crate::validate;
 
 /// Why text could not be read as Flow JSON at all.
@@ -217,7 +217,42 @@ pub fn lint(text: &str) -> Result<Vec<Diagnostic>, ParseError> {
     Document::parse(text).map(|d| d.diagnostics())
 }
 
-#[allow(dead_code)]
-fn _position_is_public(p: Position) -> usize {
-    p.line
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn syntax_errors_are_typed_with_their_position() {
+        let err = lint("{\n  \"version\": \"7.3\",\n  \"screens\": [,]\n}").unwrap_err();
+        let ParseError::Syntax {
+            line,
+            column,
+            message,
+        } = err;
+        assert_eq!((line, column), (3, 15));
+        assert!(!message.contains("line"), "{message}");
+    }
+
+    #[test]
+    fn offsets_inside_strings_skip_escapes() {
+        let text = r#""a\n\u00e9${x}""#;
+        // Decoded: a, \n, é (2 bytes), then `$` at byte 4.
+        assert_eq!(string_byte(text, 0, 4), text.find('$'));
+        assert_eq!(string_byte(text, 0, 99), None);
+    }
+
+    #[test]
+    fn duplicate_keys_and_nulls_are_found_in_the_text() {
+        let text = "{\"version\": \"7.3\", \"version\": \"7.3\", \"screens\": [], \"x\": null}";
+        let d = lint(text).unwrap();
+        let rules: Vec<_> = d.iter().map(|d| d.rule.id()).collect();
+        assert!(
+            rules.contains(&"duplicate-key") && rules.contains(&"null-value"),
+            "{rules:?}"
+        );
+        let dup = d.iter().find(|d| d.rule == Rule::DuplicateKey).unwrap();
+        assert_eq!(dup.column(), Some(20));
+        let _: crate::Position = dup.location.unwrap().start;
+    }
 }
