@@ -55,7 +55,17 @@ fn component(cx: &mut Cx<'_>, v: &Visit<'_>) {
                 Diagnostic::new(
                     Rule::InvalidType,
                     p,
-                    format!("a property of {what} has the wrong type: {}", bad.error),
+                    match bad
+                        .error_path
+                        .iter()
+                        .rev()
+                        .find(|t| t.parse::<usize>().is_err())
+                    {
+                        Some(prop) => {
+                            format!("`{prop}` of {what} has the wrong type: {}", bad.error)
+                        }
+                        None => format!("a property of {what} has the wrong type: {}", bad.error),
+                    },
                 )
             };
             cx.push_diag(d);

@@ -56,6 +56,8 @@ fn explicit(
         let from_at = pointer::join(rm, from);
         if !known.contains(from.as_str()) {
             cx.push(Rule::RoutingUnknownScreen, &from_at, format!("the routing model has routes from \"{from}\", which is not a screen of this flow"));
+            // Its routes would only add findings that follow from this one.
+            continue;
         }
         if targets.len() > 10 {
             cx.push(
