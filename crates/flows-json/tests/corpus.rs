@@ -1,6 +1,11 @@
 //! Every flow of the corpus of real, published Flow JSON (tests/corpus, sources in its README) and
 //! the repository's own flows lint with no error and no false-positive warning.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::{Path, PathBuf};
 
@@ -89,4 +94,65 @@ fn the_repository_flows_lint_clean() {
             flows_json::lint(&std::fs::read_to_string(root.join(flow)).unwrap()).unwrap();
         assert_eq!(diagnostics, vec![], "{flow}");
     }
+}
+
+fn pointers(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                pointers(v, format!("{at}/{i}"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                pointers(
+                    v,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
+/// Real flows with one value replaced by something of another shape: the linter reports, it never
+/// panics, and every finding has a position.
+#[test]
+fn broken_real_flows_never_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut files = Vec::new();
+    corpus_files(&root, &mut files);
+    files.sort();
+    let replacements = [
+        serde_json::json!(null),
+        serde_json::json!(7),
+        serde_json::json!("`${data.x"),
+        serde_json::json!([{}]),
+        serde_json::json!({"type": "If"}),
+    ];
+    let mut runs = 0;
+    for path in &files {
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut all = Vec::new();
+        pointers(&value, String::new(), &mut all);
+        let stride = (all.len() / 40).max(1);
+        for (n, pointer) in all.iter().enumerate().step_by(stride) {
+            let mut broken = value.clone();
+            if let Some(slot) = broken.pointer_mut(pointer) {
+                *slot = replacements[n % replacements.len()].clone();
+            }
+            let text = serde_json::to_string_pretty(&broken).unwrap();
+            let diagnostics = flows_json::lint(&text).unwrap();
+            assert!(
+                diagnostics.iter().all(|d| d.line().is_some()),
+                "{}: {pointer}",
+                path.display()
+            );
+            runs += 1;
+        }
+    }
+    assert!(runs > 1000, "{runs}");
 }
