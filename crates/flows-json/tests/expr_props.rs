@@ -92,6 +92,12 @@ fn exercise(s: &str) {
     }
 }
 
+#[test]
+fn an_overflowing_number_literal_prints_as_one_that_parses_again() {
+    exercise("1e312,");
+    exercise("-1e400 + 1");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 

@@ -399,6 +399,11 @@ impl fmt::Display for Expr {
 
 fn write_node(out: &mut String, node: &Node) -> fmt::Result {
     match node {
+        // An overflowing literal (`1e999`) parses to infinity, which JavaScript would print as
+        // `Infinity`, a name rather than a number: write a literal that overflows again instead.
+        Node::Number(x) if x.is_infinite() => {
+            out.push_str(if *x > 0.0 { "1e999" } else { "-1e999" })
+        }
         Node::Number(x) => out.push_str(&number_to_string(*x)),
         Node::String(s) => write_string(out, s),
         Node::Bool(b) => write!(out, "{b}")?,
