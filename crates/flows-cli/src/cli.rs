@@ -129,6 +129,9 @@ off with --no-verify-replies for stub endpoints). Exit status 0 when every reque
 
     /// Send messages through the Cloud API: a flow to a user.
     Message(crate::message::MessageArgs),
+
+    /// Check Flow JSON files locally the way Meta validates them (and for what the phone rejects).
+    Lint(crate::lint::LintArgs),
 }
 
 /// `flows keygen`.
