@@ -21,8 +21,8 @@ Passphrases are never taken on the command line: they come from an environment v
 The Graph API access token comes from WHATSAPP_ACCESS_TOKEN.";
 
 const EXIT_CODES: &str = "\
-Exit codes: 0 success, 1 the remote said no (non-200, Graph API error, network failure, timeout),
-2 usage or local input error.";
+Exit codes: 0 success, 1 the remote said no (non-200, Graph API error, network failure, timeout)
+or `flows lint` found an error, 2 usage or local input error.";
 
 /// `flows`: the WhatsApp Flows developer's command line.
 #[derive(Debug, Parser)]
