@@ -13,7 +13,7 @@ use crate::metrics::Metrics;
 use crate::request::{Action, FlowRequest};
 use crate::response::FlowResponse;
 use crate::router::{Flow, Outcome};
-use crate::rsa_pool::RsaPool;
+use crate::rsa_pool::{RsaPool, RunError};
 
 /// Default request body limit: 1 MiB (a data_exchange with 30 media references is a few KiB).
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;
@@ -85,6 +85,14 @@ impl Reply {
     pub(crate) fn text(status: StatusCode, body: &'static str) -> Self {
         Self::new(status, TEXT, Bytes::from_static(body.as_bytes()))
     }
+
+    /// The answer to a request shed before its RSA step: `503`, come back in a second.
+    fn overloaded() -> Self {
+        Self {
+            retry_after: Some(1),
+            ..Self::text(StatusCode::SERVICE_UNAVAILABLE, "overloaded, retry later\n")
+        }
+    }
 }
 
 /// A check on every reply a handler returns, before it is encrypted: a reply it refuses is logged at
@@ -128,8 +136,9 @@ impl ReplyCheck for crate::contract::FlowContract {
 /// A WhatsApp Flows endpoint: keys, optional app secrets, the business's [`Flow`], limits and metrics.
 ///
 /// [`Endpoint::handle`] runs, in this order: body size limit (413); `X-Hub-Signature-256` check when
-/// app secrets are configured (432, a missing header too); envelope parse (400); decryption (421, one
-/// uniform reply); the flow-token check (427); the Data API 4.0 `flow_token_signature` check when
+/// app secrets are configured (432, a missing header too); envelope parse (400); decryption on the RSA
+/// threads (503 with `Retry-After: 1` if it cannot start within the queue timeout; 421, one uniform
+/// reply); the flow-token check (427); the Data API 4.0 `flow_token_signature` check when
 /// enabled (427); dispatch (500 on handler failure); response encryption (200, `text/plain`).
 ///
 /// ```
@@ -165,7 +174,6 @@ struct Inner {
     plain_427: bool,
     verify_token_signature: bool,
     handler_timeout: Duration,
-    queue_timeout: Duration,
     rsa: RsaPool,
     metrics: Metrics,
     reply_check: Option<Arc<dyn ReplyCheck>>,
@@ -181,6 +189,7 @@ impl Endpoint {
     /// Starts configuring an endpoint for these keys and this flow.
     pub fn builder(keys: KeySet, flow: Flow) -> EndpointBuilder {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let metrics = Metrics::default();
         EndpointBuilder {
             inner: Inner {
                 keys,
@@ -190,9 +199,8 @@ impl Endpoint {
                 plain_427: false,
                 verify_token_signature: false,
                 handler_timeout: DEFAULT_HANDLER_TIMEOUT,
-                queue_timeout: DEFAULT_QUEUE_TIMEOUT,
-                rsa: RsaPool::new(cores),
-                metrics: Metrics::default(),
+                rsa: RsaPool::new(cores, DEFAULT_QUEUE_TIMEOUT, Arc::clone(&metrics.rsa)),
+                metrics,
                 reply_check: None,
             },
         }
@@ -361,12 +369,26 @@ impl Endpoint {
     /// I/O threads keep serving other connections.
     async fn decrypt(&self, body: Bytes) -> Result<whatsapp_flows_crypto::DecryptedRequest, Reply> {
         let this = self.clone();
-        let result = self
+        let result = match self
             .inner
             .rsa
             .run(move || this.inner.keys.decrypt_request(&body))
             .await
-            .ok_or_else(|| Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"))?;
+        {
+            Ok(result) => result,
+            Err(RunError::Overloaded) => {
+                self.inner.metrics.record_shed();
+                tracing::warn!(timeout = ?self.inner.rsa.timeout(), "overloaded: request shed before decryption");
+                return Err(Reply::overloaded());
+            }
+            Err(RunError::Failed) => {
+                tracing::error!("the RSA step failed (no thread, or a panic)");
+                return Err(Reply::text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error\n",
+                ));
+            }
+        };
         result.map_err(|error| {
             tracing::debug!(?error, "request rejected");
             match error {
@@ -490,7 +512,11 @@ impl EndpointBuilder {
     /// How many threads run RSA decryptions, i.e. how many may run at once (default: the number of
     /// cores).
     pub fn rsa_concurrency(mut self, threads: usize) -> Self {
-        self.inner.rsa = RsaPool::new(threads);
+        self.inner.rsa = RsaPool::new(
+            threads,
+            self.inner.rsa.timeout(),
+            Arc::clone(&self.inner.metrics.rsa),
+        );
         self
     }
 
@@ -518,7 +544,7 @@ impl EndpointBuilder {
     /// `Retry-After: 1` (default [`DEFAULT_QUEUE_TIMEOUT`]). Requests the queue cannot serve in time
     /// are refused on arrival, from the queue depth and the measured time of one decryption.
     pub fn queue_timeout(mut self, timeout: Duration) -> Self {
-        self.inner.queue_timeout = timeout;
+        self.inner.rsa.set_timeout(timeout);
         self
     }
 
