@@ -2,12 +2,14 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http::StatusCode;
 use tracing::Instrument as _;
-use whatsapp_flows_crypto::{KeySet, RequestError, ResponseContext, SignatureVerifier};
+use whatsapp_flows_crypto::{
+    KeySet, RequestError, ResponseContext, SignatureVerifier, TokenSignatureError,
+};
 
 use crate::metrics::Metrics;
 use crate::request::{Action, FlowRequest};
@@ -172,7 +174,8 @@ struct Inner {
     app_secrets: Option<SignatureVerifier>,
     max_body: usize,
     plain_427: bool,
-    verify_token_signature: bool,
+    /// Set only together with the secrets, so "verify with no secret" cannot be configured.
+    token_signatures: Option<SignatureVerifier>,
     handler_timeout: Duration,
     rsa: RsaPool,
     metrics: Metrics,
@@ -197,7 +200,7 @@ impl Endpoint {
                 app_secrets: None,
                 max_body: DEFAULT_MAX_BODY,
                 plain_427: false,
-                verify_token_signature: false,
+                token_signatures: None,
                 handler_timeout: DEFAULT_HANDLER_TIMEOUT,
                 rsa: RsaPool::new(cores, DEFAULT_QUEUE_TIMEOUT, Arc::clone(&metrics.rsa)),
                 metrics,
@@ -307,8 +310,8 @@ impl Endpoint {
             span.record("screen", screen.as_str());
         }
 
-        if inner.verify_token_signature
-            && let Some(error_msg) = self.check_token_signature(&request)
+        if let Some(secrets) = &inner.token_signatures
+            && let Some(error_msg) = check_token_signature(secrets, &request)
         {
             return (self.invalid_token(responder, error_msg), Some(action));
         }
@@ -407,27 +410,6 @@ impl Endpoint {
         })
     }
 
-    fn check_token_signature(&self, request: &FlowRequest) -> Option<String> {
-        let jwt = request.flow_token_signature.as_deref()?;
-        let secrets = self.inner.app_secrets.as_ref()?;
-        let valid = match secrets.verify_jwt_hs256(jwt) {
-            Ok(claims) => match (
-                claims.get("flow_token").and_then(|t| t.as_str()),
-                &request.flow_token,
-            ) {
-                (Some(signed), Some(sent)) => signed == sent,
-                _ => true,
-            },
-            Err(_) => false,
-        };
-        if valid {
-            None
-        } else {
-            tracing::warn!("flow_token_signature is invalid");
-            Some("This link is no longer valid.".to_owned())
-        }
-    }
-
     fn invalid_token(&self, responder: ResponseContext, error_msg: String) -> Reply {
         tracing::info!("flow token rejected");
         let body = serde_json::json!({ "error_msg": error_msg });
@@ -439,6 +421,36 @@ impl Endpoint {
             Err(_) => Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"),
         }
     }
+}
+
+/// The Data API 4.0 check: `None` if the request may go on, else the message for its 427.
+///
+/// The WhatsApp client signs every request of version 4.0 and later; Meta's own health checks
+/// (`ping`) and older versions carry no signature, and pass.
+fn check_token_signature(secrets: &SignatureVerifier, request: &FlowRequest) -> Option<String> {
+    let refused = |error: &dyn fmt::Display| {
+        tracing::warn!(%error, "flow_token_signature refused");
+        Some("This link is no longer valid.".to_owned())
+    };
+    match request.flow_token_signature.as_deref() {
+        Some(jwt) => secrets
+            .verify_flow_token_signature(jwt, request.flow_token.as_deref(), SystemTime::now())
+            .err()
+            .and_then(|error: TokenSignatureError| refused(&error)),
+        None if request.action != Action::Ping && data_api_major(&request.version) >= 4 => {
+            refused(&"a Data API 4.0 request without one")
+        }
+        None => None,
+    }
+}
+
+/// The major number of a Data API version ("4.0" is 4); 0 if it does not start with one.
+fn data_api_major(version: &str) -> u32 {
+    version
+        .split('.')
+        .next()
+        .and_then(|major| major.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// 427, the status WhatsApp reads as "flow token no longer valid".
@@ -495,10 +507,16 @@ impl EndpointBuilder {
         self
     }
 
-    /// Verifies Data API 4.0 `flow_token_signature` JWTs with the app secrets (HTTP 427 when invalid).
-    /// Requests without one are accepted. Needs [`app_secrets`](Self::app_secrets).
-    pub fn verify_flow_token_signature(mut self, verify: bool) -> Self {
-        self.inner.verify_token_signature = verify;
+    /// Verifies Data API 4.0 `flow_token_signature` JWTs with these app secrets (usually the same
+    /// as [`app_secrets`](Self::app_secrets)): HS256 only, a `flow_token` claim equal to the
+    /// request's, `exp` and `nbf` honoured with
+    /// [`TOKEN_SIGNATURE_LEEWAY`](whatsapp_flows_crypto::TOKEN_SIGNATURE_LEEWAY). A request that
+    /// fails is answered 427 (`"This link is no longer valid."`), as is a request of Data API 4.0 or
+    /// later that carries none; `ping` and older versions need none.
+    ///
+    /// The secrets are this method's argument, so verification without a secret cannot be set up.
+    pub fn verify_flow_token_signature(mut self, secrets: SignatureVerifier) -> Self {
+        self.inner.token_signatures = Some(secrets);
         self
     }
 

@@ -197,6 +197,34 @@ pub enum SignatureError {
     Mismatch,
 }
 
+/// Why a Data API 4.0 `flow_token_signature` was refused (the endpoint answers HTTP 427).
+#[derive(Debug, thiserror::Error, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenSignatureError {
+    /// Not a compact JWT (three base64url parts) with a JSON header and a JSON object payload, or a
+    /// registered claim of the wrong type.
+    #[error("the flow_token_signature is not a well-formed JWT")]
+    Malformed,
+    /// The header's `alg` is not `HS256` (`none` included).
+    #[error("the flow_token_signature is not signed with HS256")]
+    Algorithm,
+    /// The MAC matches none of the app secrets.
+    #[error("the flow_token_signature does not match the app secret")]
+    Mismatch,
+    /// The payload has no `flow_token` string claim.
+    #[error("the flow_token_signature has no flow_token claim")]
+    MissingFlowToken,
+    /// The signed `flow_token` is not the request's.
+    #[error("the flow_token_signature was made for another flow token")]
+    FlowTokenMismatch,
+    /// `exp` is past (beyond the leeway).
+    #[error("the flow_token_signature has expired")]
+    Expired,
+    /// `nbf` is still to come (beyond the leeway).
+    #[error("the flow_token_signature is not valid yet")]
+    NotYetValid,
+}
+
 /// Why a PhotoPicker / DocumentPicker file could not be decrypted.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
