@@ -352,10 +352,10 @@ impl Endpoint {
             Outcome::Reply(response) => match responder.encrypt(&response) {
                 Ok(body) => Reply::new(StatusCode::OK, TEXT, Bytes::from(body)),
                 Err(error) => {
-                    tracing::error!(%error, "response could not be serialized");
+                    tracing::error!(%error, "response could not be serialized or encrypted");
                     Reply::text(
                         StatusCode::INTERNAL_SERVER_ERROR,
-                        "response could not be serialized\n",
+                        "response could not be encrypted\n",
                     )
                 }
             },

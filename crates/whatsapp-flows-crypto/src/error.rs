@@ -58,6 +58,9 @@ pub enum KeyError {
     /// The key parsed but its numbers are not a valid RSA key.
     #[error("the RSA key is malformed or inconsistent: regenerate it")]
     Invalid,
+    /// The public key could not be encoded as SPKI DER (the key and its fingerprint would be empty).
+    #[error("the public key could not be encoded as SPKI")]
+    Encode,
     /// The selected backend refused the key.
     #[error("the {backend} backend rejected the key: {reason}")]
     Backend {
@@ -180,6 +183,10 @@ pub enum ResponseError {
     /// The value could not be serialized to JSON.
     #[error("the response could not be serialized to JSON: {0}")]
     Serialize(#[from] serde_json::Error),
+    /// AES-GCM refused to encrypt (it does only for messages over 64 GiB): no reply rather than one
+    /// without its tag.
+    #[error("AES-GCM refused to encrypt the response")]
+    Encrypt,
 }
 
 /// Why an `X-Hub-Signature-256` check failed (HTTP 432).
@@ -268,6 +275,9 @@ pub enum ClientError {
     /// RSA-OAEP encryption to the public key failed.
     #[error("RSA-OAEP encryption failed")]
     Rsa,
+    /// AES-GCM refused to encrypt the request (it does only for messages over 64 GiB).
+    #[error("AES-GCM encryption of the request failed")]
+    Encrypt,
     /// The response body is not base64.
     #[error(
         "the response body is not base64 (the endpoint answered something other than an encrypted reply)"
