@@ -301,6 +301,12 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_name = "C", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) concurrency: u16,
 
+    /// Open loop: start R requests per second whatever the replies do, each one's latency timed from
+    /// its intended start, so a stalled server cannot hide its queue. --concurrency is then the most
+    /// connections open at once (a request finding none free waits, and that wait counts).
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) rate: Option<u32>,
+
     /// Stop sending after this long even if requests are left (30s, 2m, ...).
     #[arg(long, value_name = "D", value_parser = duration::parse)]
     pub(crate) duration: Option<Duration>,
