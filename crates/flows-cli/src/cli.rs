@@ -117,10 +117,13 @@ META is the `encryption_metadata` object from the request's data (the whole medi
 Examples:
   flows load http://127.0.0.1:3000/flow --public-key keys/public.pem --requests 5000 --concurrency 32
   flows load https://example.com/flow --public-key keys/public.pem --duration 30s --json
+  flows load http://127.0.0.1:3000/flow --public-key keys/public.pem --requests 60000 --rate 2000 --concurrency 512
 
 Every request has its own AES key (one RSA-OAEP per request at the endpoint, as with WhatsApp). A request
 counts as an error when the answer is not HTTP 200; 200 replies are also checked to decrypt (turn that
-off with --no-verify-replies for stub endpoints). Exit status 0 when every request succeeded, else 1.")]
+off with --no-verify-replies for stub endpoints). With --rate, requests start on a fixed schedule
+whatever the replies do (an open loop); the report counts the 503s an overloaded endpoint sheds. Exit
+status 0 when every request succeeded, else 1.")]
     Load(LoadArgs),
 
     /// Manage flows with Meta: list, create, upload the Flow JSON, publish, deprecate, delete, inspect,
