@@ -638,9 +638,7 @@ impl<T: Transport> Simulator<T> {
     }
 
     fn state_mut(&mut self, id: &str) -> &mut ScreenState {
-        self.states
-            .entry(id.to_owned())
-            .or_default()
+        self.states.entry(id.to_owned()).or_default()
     }
 
     async fn run_action(&mut self, action: &Action) -> Result<(), WalkError> {
@@ -869,7 +867,7 @@ impl<T: Transport> Simulator<T> {
                             self.transcript.note_error(&why);
                             self.notify(action, screen, "response-decryption-error", &why)
                                 .await;
-                            self.fail_if_no_screen(&why);
+                            self.fail(&why);
                             return Err(WalkError::InvalidReply(why));
                         }
                     };
@@ -880,7 +878,7 @@ impl<T: Transport> Simulator<T> {
                             self.transcript
                                 .note_reply(Value::String(decrypted.to_string()));
                             self.transcript.note_error(&why);
-                            self.fail_if_no_screen(&why);
+                            self.fail(&why);
                             return Err(WalkError::InvalidReply(why));
                         }
                     };
@@ -933,6 +931,8 @@ impl<T: Transport> Simulator<T> {
         }
     }
 
+    /// A full-screen error (flow-client.md §7.3: 421 after the retry, an invalid reply, a rejected
+    /// reply); the flow can only be closed.
     fn fail(&mut self, message: &str) {
         if matches!(self.state, FlowState::Open | FlowState::Opening) {
             self.state = FlowState::Failed {
@@ -941,6 +941,7 @@ impl<T: Transport> Simulator<T> {
         }
     }
 
+    /// Timeouts and other statuses are a snackbar on a screen, but an error screen at INIT.
     fn fail_if_no_screen(&mut self, message: &str) {
         if self.stack.is_empty() {
             self.fail(message);
@@ -1057,15 +1058,15 @@ impl<T: Transport> Simulator<T> {
     ) -> Result<(), WalkError> {
         let shape = |why: &str| WalkError::InvalidReply(why.to_owned());
         let Value::Object(mut reply) = reply else {
-            self.fail_if_no_screen("reply not an object");
+            self.fail("reply not an object");
             return Err(shape("the reply is not a JSON object"));
         };
         let Some(Value::String(target)) = reply.remove("screen") else {
-            self.fail_if_no_screen("reply without screen");
+            self.fail("reply without screen");
             return Err(shape("the reply has no `screen` string"));
         };
         let Some(Value::Object(mut data)) = reply.remove("data") else {
-            self.fail_if_no_screen("reply without data");
+            self.fail("reply without data");
             return Err(shape("the reply has no `data` object"));
         };
         let violations = self.contract.check(action, from, Some(&target), &data);

@@ -875,3 +875,94 @@ async fn the_sample_flow_walks_to_completion_in_process() {
         .collect();
     assert!(statuses.iter().all(|s| *s == Some(200)), "{statuses:?}");
 }
+
+#[tokio::test]
+async fn data_api_4_requests_carry_a_flow_token_signature_the_endpoint_accepts() {
+    let mut json = serde_json::to_value(form_flow()).unwrap();
+    json["version"] = json!("7.3");
+    json["data_api_version"] = json!("4.0");
+    let endpoint = Endpoint::builder(KeySet::new(key()), form_router().with_state(()))
+        .app_secrets(SignatureVerifier::new("the-app-secret"))
+        .verify_flow_token_signature(true)
+        .build();
+    let t = InProcess::new(endpoint, key().public_key().clone()).with_app_secret("the-app-secret");
+    let phone = Simulator::open(flow(json), t, Open::data_exchange("t-4"))
+        .await
+        .unwrap();
+    assert_eq!(phone.screen().id(), "FORM");
+    let init = &phone.transcript().exchanges()[0];
+    assert_eq!(init.request["version"], "4.0");
+    let jwt = init.request["flow_token_signature"].as_str().unwrap();
+    let claims = SignatureVerifier::new("the-app-secret")
+        .verify_jwt_hs256(jwt)
+        .unwrap();
+    assert_eq!(claims["flow_token"], "t-4");
+    assert!(
+        SignatureVerifier::new("another")
+            .verify_jwt_hs256(jwt)
+            .is_err()
+    );
+}
+
+/// Answers the second request (the first after INIT) with a 200 whose body is no encrypted reply.
+struct GarbledSecond {
+    inner: InProcess,
+    posts: std::sync::atomic::AtomicUsize,
+}
+
+impl Transport for GarbledSecond {
+    fn public_key(&self) -> &PublicKey {
+        self.inner.public_key()
+    }
+    fn app_secret(&self) -> Option<&[u8]> {
+        None
+    }
+    async fn post(
+        &self,
+        headers: http::HeaderMap,
+        body: Bytes,
+    ) -> Result<RawReply, TransportError> {
+        let reply = self.inner.post(headers, body).await?;
+        let n = self.posts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n == 1 {
+            return Ok(RawReply {
+                status: 200,
+                body: Bytes::from_static(b"bm90IGEgcmVwbHk="),
+            });
+        }
+        Ok(reply)
+    }
+}
+
+#[tokio::test]
+async fn an_undecryptable_reply_is_an_error_and_the_endpoint_is_told() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let router = form_router()
+        .on_error_notification(move |n, _| log.lock().unwrap().push(n.error_key.clone()));
+    let t = GarbledSecond {
+        inner: transport(router),
+        posts: 0.into(),
+    };
+    let mut phone = Simulator::open(form_flow(), t, Open::data_exchange("t"))
+        .await
+        .unwrap();
+    phone.set("name", "Ana").await.unwrap();
+    let err = phone.tap("Send").await.unwrap_err();
+    assert!(matches!(err, WalkError::InvalidReply(_)), "{err:?}");
+    assert!(matches!(phone.state(), FlowState::Failed { .. })); // an error screen, not a snackbar
+    let notification = phone.transcript().last().unwrap();
+    assert_eq!(notification.kind, ExchangeKind::ErrorNotification);
+    assert_eq!(
+        notification.request["data"]["error"],
+        "response-decryption-error"
+    );
+    assert_eq!(
+        notification.reply,
+        Some(json!({"data": {"acknowledged": true}}))
+    );
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        ["response-decryption-error"]
+    );
+}
