@@ -149,6 +149,30 @@ fn flows_walk_against_flows_hyper_server() {
         failed.stderr
     );
 
+    // Opened with navigate: the given screen shows the payload, and no INIT is sent.
+    let navigate = dir.join("navigate.json");
+    std::fs::write(
+        &navigate,
+        r#"[{"expect": {"screen": "APPOINTMENT", "data": {"department": [{"id": "home", "title": "Home"}]}, "visible": ["department", "time"]}}]"#,
+    )
+    .unwrap();
+    let opened = walk(
+        &server,
+        &navigate,
+        &[
+            "--flow-action",
+            "navigate",
+            "--screen",
+            "APPOINTMENT",
+            "--payload",
+            r#"{"department": [{"id": "home", "title": "Home"}]}"#,
+            "--json",
+        ],
+    )
+    .expect_code(0);
+    let report: Value = serde_json::from_str(&opened.stdout).unwrap();
+    assert_eq!(report["transcript"], serde_json::json!([]));
+
     // Input errors exit 2.
     let bad = dir.join("bad.json");
     std::fs::write(&bad, r#"[{"tap": "Continue", "back": true}]"#).unwrap();

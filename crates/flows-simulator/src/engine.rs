@@ -324,14 +324,14 @@ impl<T: Transport> Simulator<T> {
                 }
             }
             OpenKind::Navigate { screen, payload } => {
+                // The first screen of the document is always an entry screen.
                 let target = match screen {
                     Some(s) => s,
                     None => self
-                        .contract
-                        .entry_screens()
-                        .next()
-                        .map(str::to_owned)
-                        .or_else(|| self.flow.screens.first().map(|s| s.id.clone()))
+                        .flow
+                        .screens
+                        .first()
+                        .map(|s| s.id.clone())
                         .unwrap_or_default(),
                 };
                 let first = self.flow.screens.first().map(|s| s.id.as_str());

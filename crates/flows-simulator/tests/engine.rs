@@ -966,3 +966,39 @@ async fn an_undecryptable_reply_is_an_error_and_the_endpoint_is_told() {
         ["response-decryption-error"]
     );
 }
+
+#[tokio::test]
+async fn a_navigation_list_item_is_tapped_by_its_title() {
+    let f = flow(json!({
+        "version": "7.2",
+        "screens": [
+            {"id": "MENU", "title": "Menu", "layout": layout(json!([
+                {"type": "NavigationList", "name": "menu", "list-items": [
+                    {"id": "a", "main-content": {"title": "Opening hours"},
+                     "on-click-action": {"name": "navigate", "next": {"type": "screen", "name": "HOURS"}, "payload": {"from": "menu"}}},
+                    {"id": "b", "main-content": {"title": "Prices"},
+                     "on-click-action": {"name": "navigate", "next": {"type": "screen", "name": "PRICES"}, "payload": {}}}
+                ]}
+            ]))},
+            {"id": "HOURS", "title": "Hours", "terminal": true, "data": {"from": {"type": "string", "__example__": "x"}},
+             "layout": layout(json!([{"type": "Footer", "label": "OK", "on-click-action": {"name": "complete"}}]))},
+            {"id": "PRICES", "title": "Prices", "terminal": true, "data": {},
+             "layout": layout(json!([{"type": "Footer", "label": "OK", "on-click-action": {"name": "complete"}}]))}
+        ]
+    }));
+    let mut phone = Simulator::open(
+        f,
+        transport(Router::new()),
+        Open::navigate("t", None, Map::new()),
+    )
+    .await
+    .unwrap();
+    let err = phone.tap("Contact").await.unwrap_err();
+    assert!(
+        err.to_string().contains("tappable: Opening hours, Prices"),
+        "{err}"
+    );
+    phone.tap("Opening hours").await.unwrap();
+    assert_eq!(phone.screen().id(), "HOURS");
+    assert_eq!(phone.screen().data()["from"], "menu");
+}
