@@ -1002,3 +1002,26 @@ async fn a_navigation_list_item_is_tapped_by_its_title() {
     assert_eq!(phone.screen().id(), "HOURS");
     assert_eq!(phone.screen().data()["from"], "menu");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_can_walk_on_a_spawned_task() {
+    // Business tests drive several phones at once: the futures must be Send.
+    let walks: Vec<_> = (0..3)
+        .map(|i| {
+            tokio::spawn(async move {
+                let mut phone = Simulator::open(
+                    form_flow(),
+                    transport(form_router()),
+                    Open::data_exchange(format!("t-{i}")),
+                )
+                .await?;
+                phone.set("name", format!("User{i}")).await?;
+                phone.tap("Send").await?;
+                Ok::<_, WalkError>(phone.screen().data()["who"].clone())
+            })
+        })
+        .collect();
+    for (i, walk) in walks.into_iter().enumerate() {
+        assert_eq!(walk.await.unwrap().unwrap(), json!(format!("User{i}")));
+    }
+}
