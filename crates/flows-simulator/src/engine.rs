@@ -232,6 +232,7 @@ pub struct Simulator<T> {
     last_status: Option<u16>,
     opened_urls: Vec<String>,
     timeout: Duration,
+    nested: bool,
 }
 
 impl<T> std::fmt::Debug for Simulator<T> {
@@ -257,6 +258,11 @@ impl<T: Transport> Simulator<T> {
             .data_api_version
             .clone()
             .unwrap_or_else(|| "3.0".to_owned());
+        // The client evaluates backtick expressions from 6.0 on [WA ASTParser]; an unreadable
+        // version is taken as a current one.
+        let nested = flow
+            .version()
+            .is_none_or(|v| v >= flows_json::Version::V6_0);
         let states = flow
             .screens
             .iter()
@@ -276,6 +282,7 @@ impl<T: Transport> Simulator<T> {
             last_status: None,
             opened_urls: Vec::new(),
             timeout: CLIENT_TIMEOUT,
+            nested,
         })
     }
 
@@ -634,6 +641,7 @@ impl<T: Transport> Simulator<T> {
         Stores {
             current,
             screens: &self.states,
+            nested: self.nested,
         }
     }
 

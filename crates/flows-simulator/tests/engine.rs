@@ -1025,3 +1025,25 @@ async fn a_phone_can_walk_on_a_spawned_task() {
         assert_eq!(walk.await.unwrap().unwrap(), json!(format!("User{i}")));
     }
 }
+
+#[tokio::test]
+async fn backticks_are_text_before_flow_json_6() {
+    let screens = json!([{"id": "ONE", "title": "One", "terminal": true, "layout": layout(json!([
+        {"type": "Footer", "label": "`'Pay ' 2 * 3`", "on-click-action": {"name": "complete"}}
+    ]))}]);
+    for (version, label) in [("5.1", "`'Pay ' 2 * 3`"), ("6.0", "Pay 6")] {
+        let f = flow(json!({"version": version, "screens": screens}));
+        let mut phone = Simulator::open(
+            f,
+            transport(Router::new()),
+            Open::navigate("t", None, Map::new()),
+        )
+        .await
+        .unwrap();
+        phone.tap(label).await.unwrap();
+        assert!(
+            matches!(phone.state(), FlowState::Completed { .. }),
+            "{version}"
+        );
+    }
+}
