@@ -859,13 +859,11 @@ impl<T: Transport> Simulator<T> {
             } else {
                 ExchangeKind::Request
             };
-            let (status, body, pending) = match self.post(&request, kind).await? {
-                Posted::Answer {
-                    status,
-                    body,
-                    pending,
-                } => (status, body, pending),
-            };
+            let Posted {
+                status,
+                body,
+                pending,
+            } = self.post(&request, kind).await?;
             match status {
                 200 => {
                     let decrypted = match pending.decrypt(&body) {
@@ -1025,7 +1023,7 @@ impl<T: Transport> Simulator<T> {
             Ok(Ok(reply)) => {
                 self.last_status = Some(reply.status);
                 self.transcript.note_status(reply.status);
-                Ok(Posted::Answer {
+                Ok(Posted {
                     status: reply.status,
                     body: reply.body,
                     pending,
@@ -1045,7 +1043,7 @@ impl<T: Transport> Simulator<T> {
     ) {
         let data = json!({ "error": key, "error_message": message });
         let request = self.request_json(action.as_str(), screen, data);
-        if let Ok(Posted::Answer {
+        if let Ok(Posted {
             status: 200,
             body,
             pending,
@@ -1116,12 +1114,11 @@ impl<T: Transport> Simulator<T> {
     }
 }
 
-enum Posted {
-    Answer {
-        status: u16,
-        body: Bytes,
-        pending: whatsapp_flows_crypto::PendingResponse,
-    },
+/// An HTTP answer, with what decrypts it.
+struct Posted {
+    status: u16,
+    body: Bytes,
+    pending: whatsapp_flows_crypto::PendingResponse,
 }
 
 /// The `error_msg` of a 427 body (encrypted or, as Meta's docs show it, plain JSON).
