@@ -13,11 +13,15 @@ import pathlib
 
 FUZZ = pathlib.Path(__file__).resolve().parent
 FIXTURES = FUZZ.parent / "crates" / "whatsapp-flows-crypto" / "tests" / "fixtures"
+FLOW_CORPUS = FUZZ.parent / "crates" / "flows-json" / "tests" / "corpus"
+REPO_FLOWS = [FUZZ.parent / "examples" / "sample-flow" / "flow.json",
+              FUZZ.parent / "examples" / "appointments" / "flow.json"]
 MAX_SEED = 8 * 1024  # keep seeds small: big inputs only slow libFuzzer down
+MAX_FLOW_SEED = 32 * 1024  # real flows are bigger; minified, nearly all fit
 
 
-def add(target, data):
-    if len(data) > MAX_SEED:
+def add(target, data, limit=MAX_SEED):
+    if len(data) > limit:
         return 0
     out = FUZZ / "corpus" / target
     out.mkdir(parents=True, exist_ok=True)
@@ -82,6 +86,16 @@ def main():
         n += add("signature", b"\x02\x00" + body)
         n += add("signature", b"\x00\x00" + body)
     counts["signature"] = n
+
+    # flow_json: text mode (an even byte + the file) with every corpus flow and the repository's
+    # two flows, as published (pretty) and minified.
+    n = 0
+    for path in sorted(FLOW_CORPUS.rglob("*.json")) + REPO_FLOWS:
+        data = path.read_bytes()
+        n += add("flow_json", b"\x00" + data, MAX_FLOW_SEED)
+        minified = json.dumps(json.loads(data), separators=(",", ":"), ensure_ascii=False)
+        n += add("flow_json", b"\x00" + minified.encode(), MAX_FLOW_SEED)
+    counts["flow_json"] = n
 
     for target, count in counts.items():
         total = len(list((FUZZ / "corpus" / target).iterdir()))

@@ -21,8 +21,8 @@ Passphrases are never taken on the command line: they come from an environment v
 The Graph API access token comes from WHATSAPP_ACCESS_TOKEN.";
 
 const EXIT_CODES: &str = "\
-Exit codes: 0 success, 1 the remote said no (non-200, Graph API error, network failure, timeout),
-2 usage or local input error.";
+Exit codes: 0 success, 1 the remote said no (non-200, Graph API error, network failure, timeout)
+or `flows lint` found an error, 2 usage or local input error.";
 
 /// `flows`: the WhatsApp Flows developer's command line.
 #[derive(Debug, Parser)]
@@ -141,6 +141,9 @@ The script is a JSON array of steps: {\"set\": {\"name\": value, ...}}, {\"tap\"
 \"visible\", \"hidden\"}}. One line per step; the first failure is explained in one line.
 Exit status 0 when every step held, 1 when one failed, 2 for a usage or input error.")]
     Walk(crate::walk::WalkArgs),
+
+    /// Check Flow JSON files locally the way Meta validates them (and for what the phone rejects).
+    Lint(crate::lint::LintArgs),
 }
 
 /// `flows keygen`.

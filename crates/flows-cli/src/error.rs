@@ -10,6 +10,8 @@ pub(crate) enum Exit {
     Success,
     /// 1: the remote said no: a non-200 answer, a Graph API error, a network failure or a timeout.
     Remote,
+    /// 1: `flows lint` found an error in a file.
+    Findings,
     /// 2: usage or local input error (bad flags, unreadable or wrong key, malformed file).
     Local,
 }
@@ -18,7 +20,7 @@ impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
         match exit {
             Exit::Success => Self::SUCCESS,
-            Exit::Remote => Self::from(1),
+            Exit::Remote | Exit::Findings => Self::from(1),
             Exit::Local => Self::from(2),
         }
     }

@@ -326,7 +326,7 @@ async fn create(args: &CreateArgs) -> Result<Exit, Failure> {
     println!("{id}");
     eprintln!("created flow {id} ({})", args.name);
     let file = args.json.as_ref().map(|p| p.display().to_string());
-    let errors = meta_errors(&answer, file.as_deref().unwrap_or(id));
+    let errors = meta_errors(&answer, file.as_deref().unwrap_or(id), flow_json.as_deref());
     if errors > 0 {
         eprintln!(
             "Meta found {errors} error(s) in the Flow JSON: the flow was created as a draft{}; fix them and run `flows flow upload {id} FILE`",
@@ -361,7 +361,7 @@ async fn upload(args: &UploadArgs) -> Result<Exit, Failure> {
     let answer = graph
         .call(Method::POST, &uri, Some(&content_type), body)
         .await?;
-    let errors = meta_errors(&answer, &args.file.display().to_string());
+    let errors = meta_errors(&answer, &args.file.display().to_string(), Some(&text));
     if errors > 0 {
         eprintln!(
             "Meta found {errors} error(s): the Flow JSON was saved but cannot be published until they are fixed"
@@ -538,8 +538,7 @@ fn read_linted(path: &PathBuf, no_lint: bool) -> Result<String, Failure> {
     if no_lint {
         return Ok(text);
     }
-    let found = lint_gate::lint(&text);
-    let errors = lint_gate::report(&path.display().to_string(), &found);
+    let errors = lint_gate::gate(&path.display().to_string(), &text);
     if errors > 0 {
         return Err(Failure::local(format!(
             "{} has {errors} error(s); nothing was sent to Meta (fix them, or pass --no-lint to send it anyway)",
@@ -549,13 +548,14 @@ fn read_linted(path: &PathBuf, no_lint: bool) -> Result<String, Failure> {
     Ok(text)
 }
 
-/// Prints the answer's `validation_errors` as diagnostics into `file`; returns how many.
-fn meta_errors(answer: &Value, file: &str) -> usize {
+/// Prints the answer's `validation_errors` as diagnostics into `file` (whose text is `source`, when
+/// it is a local file); returns how many.
+fn meta_errors(answer: &Value, file: &str, source: Option<&str>) -> usize {
     let errors = answer
         .get("validation_errors")
         .and_then(Value::as_array)
         .map_or(&[][..], Vec::as_slice);
-    lint_gate::report(file, &lint_gate::from_meta(errors))
+    lint_gate::report(file, source, &lint_gate::from_meta(errors))
 }
 
 fn strings(value: Option<&Value>) -> Vec<String> {

@@ -19,6 +19,7 @@ mod http;
 mod inspect;
 mod keygen;
 mod keys;
+mod lint;
 mod lint_gate;
 mod load;
 mod media;
@@ -66,6 +67,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Flow(args) => runtime(false)?.block_on(flow_api::run(args)),
         Command::Message(args) => runtime(false)?.block_on(message::run(args)),
         Command::Walk(args) => runtime(false)?.block_on(walk::run(&args, &passphrase_env)),
+        Command::Lint(args) => lint::run(&args),
     }
 }
 

@@ -805,3 +805,43 @@ fn every_subcommand_has_help_with_an_example() {
         );
     }
 }
+
+#[test]
+fn the_linter_refuses_a_flow_meta_would_reject_and_points_at_it() {
+    let mock = MockGraph::start(vec![Answer::Json(
+        200,
+        json!({"success": true, "validation_errors": []}),
+    )]);
+    let dir = common::temp_dir("lint-gate");
+    let text = std::fs::read_to_string(sample_flow()).unwrap();
+    let broken = dir.join("broken.json");
+    // A component type Meta does not define (its INVALID_PROPERTY_VALUE).
+    std::fs::write(
+        &broken,
+        text.replacen("\"type\": \"Footer\"", "\"type\": \"Fouter\"", 1),
+    )
+    .unwrap();
+    let done = cli(&mock, &["flow", "upload", FLOW, broken.to_str().unwrap()]).expect_code(2);
+    let fixed = std::fs::read_to_string(&broken).unwrap();
+    let at = fixed.find("\"type\": \"Fouter\"").unwrap();
+    let line = fixed[..at].matches('\n').count() + 1;
+    let column = at - fixed[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+    let source_line = fixed.lines().nth(line - 1).unwrap();
+    let expected = format!(
+        "{}:{line}:{column}: error[unknown-component]: `Fouter` is not a WhatsApp Flows component\n",
+        broken.display()
+    );
+    assert!(done.stderr.contains(&expected), "{}", done.stderr);
+    assert!(
+        done.stderr.contains(&format!(
+            "{line} | {source_line}\n{} | {}^",
+            " ".repeat(line.to_string().len()),
+            " ".repeat(column - 1)
+        )),
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("--no-lint"), "{}", done.stderr);
+    mock.assert_no_more();
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -9,7 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
-use flows_json::{Document, Rule, Version};
+use std::collections::BTreeSet;
+
+use flows_json::{ComponentKind, Document, Rule, Version};
 
 /// Warnings the corpus is expected to produce, each a true finding: (file, rule, pointer, why).
 const EXPECTED: &[(&str, &str, &str, &str)] = &[(
@@ -36,7 +38,7 @@ fn the_corpus_lints_clean() {
     let mut files = Vec::new();
     corpus_files(&root, &mut files);
     files.sort();
-    assert!(files.len() >= 30, "the corpus has {} files", files.len());
+    assert_eq!(files.len(), 37, "the README lists 37 files");
     let mut problems = Vec::new();
     let mut expected_seen = 0;
     for path in &files {
@@ -155,4 +157,80 @@ fn broken_real_flows_never_panic() {
         }
     }
     assert!(runs > 1000, "{runs}");
+}
+
+/// Components no file of the corpus has (the README says so, and why).
+const NOT_COVERED_COMPONENTS: &[&str] = &["Image"];
+/// Flow JSON versions from 3.x on that no file of the corpus has (the README says so).
+const NOT_COVERED_VERSIONS: &[&str] = &["3.0", "7.0"];
+
+/// Every `type` string and every action `name` anywhere in a value.
+fn kinds(value: &serde_json::Value, types: &mut BTreeSet<String>, actions: &mut BTreeSet<String>) {
+    match value {
+        serde_json::Value::Array(items) => {
+            for v in items {
+                kinds(v, types, actions);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(kind)) = map.get("type") {
+                types.insert(kind.clone());
+            }
+            for (key, v) in map {
+                if key.starts_with("on-")
+                    && key.ends_with("-action")
+                    && let Some(name) = v.get("name").and_then(serde_json::Value::as_str)
+                {
+                    actions.insert(name.to_owned());
+                }
+                kinds(v, types, actions);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The README's coverage claims hold: every component but those it names as missing, every
+/// action, and every version from 3.x to 7.3 but those it names as missing.
+#[test]
+fn the_corpus_covers_what_its_readme_says() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
+    let mut files = Vec::new();
+    corpus_files(&root, &mut files);
+    let (mut types, mut actions, mut versions) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+    for path in &files {
+        let value: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        kinds(&value, &mut types, &mut actions);
+        if let Some(version) = value.get("version").and_then(serde_json::Value::as_str) {
+            versions.insert(version.to_owned());
+        }
+    }
+    for kind in ComponentKind::ALL {
+        let name = kind.as_str();
+        assert_eq!(
+            types.contains(name),
+            !NOT_COVERED_COMPONENTS.contains(&name),
+            "{name}: the corpus README's coverage is out of date"
+        );
+    }
+    for action in [
+        "navigate",
+        "data_exchange",
+        "complete",
+        "update_data",
+        "open_url",
+    ] {
+        assert!(actions.contains(action), "no file has the action {action}");
+    }
+    for version in [
+        "3.0", "3.1", "4.0", "5.0", "5.1", "6.0", "6.1", "6.2", "6.3", "7.0", "7.1", "7.2", "7.3",
+    ] {
+        assert_eq!(
+            versions.contains(version),
+            !NOT_COVERED_VERSIONS.contains(&version),
+            "version {version}: the corpus README's coverage is out of date"
+        );
+    }
 }

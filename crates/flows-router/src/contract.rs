@@ -25,6 +25,10 @@
 //! Replies without a screen (health check, acknowledgement) are not checked. Violation messages name
 //! keys and types, never the values, so they are safe to log.
 //!
+//! The check itself is [`flows_json::reply::ReplyContract`], on flows-json's model of the Flow JSON
+//! (the one `flows lint` validates); [`FlowContract`] adds loading from files and text, and this
+//! crate's request and response types.
+//!
 //! ```
 //! use flows_router::contract::FlowContract;
 //! use flows_router::{Action, FlowRequest, FlowResponse};
@@ -48,100 +52,21 @@
 //! # Ok::<(), flows_router::contract::ContractError>(())
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::Path;
 
-use serde_json::{Map, Value};
+use flows_json::reply::{ReplyContract, RequestAction};
+use serde_json::Value;
+
+pub use flows_json::reply::{Violation, ViolationKind};
 
 use crate::request::{Action, FlowRequest};
-use crate::response::{FlowResponse, SUCCESS_SCREEN};
-
-/// The data key every screen accepts: WhatsApp shows it as a snackbar.
-const ERROR_MESSAGE: &str = "error_message";
-/// The data key of a completion reply.
-const EXTENSION: &str = "extension_message_response";
+use crate::response::FlowResponse;
 
 /// A Flow JSON document, reduced to what replies must agree with: screens, their declared data and
 /// the routing model.
 #[derive(Clone, Debug)]
 pub struct FlowContract {
-    screens: BTreeMap<String, ScreenContract>,
-    routes: BTreeMap<String, BTreeSet<String>>,
-    entry: BTreeSet<String>,
-    terminal_capable: bool,
-}
-
-#[derive(Clone, Debug)]
-struct ScreenContract {
-    data: BTreeMap<String, Schema>,
-    refresh_on_back: bool,
-}
-
-/// A declared JSON type.
-#[derive(Clone, Debug)]
-enum Schema {
-    String,
-    Number,
-    Integer,
-    Boolean,
-    Array(Option<Box<Schema>>),
-    Object(Option<BTreeMap<String, Schema>>),
-    /// No (or an unknown) `type`: anything but `null`.
-    Any,
-}
-
-impl Schema {
-    fn parse(value: &Value) -> Self {
-        let Some(declared) = value.as_object() else {
-            return Self::Any;
-        };
-        match declared.get("type").and_then(Value::as_str) {
-            Some("string") => Self::String,
-            Some("number") => Self::Number,
-            Some("integer") => Self::Integer,
-            Some("boolean") => Self::Boolean,
-            Some("array") => Self::Array(declared.get("items").map(|i| Box::new(Self::parse(i)))),
-            Some("object") => Self::Object(
-                declared
-                    .get("properties")
-                    .and_then(Value::as_object)
-                    .map(parse_properties),
-            ),
-            _ => Self::Any,
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            Self::String => "string",
-            Self::Number => "number",
-            Self::Integer => "integer",
-            Self::Boolean => "boolean",
-            Self::Array(_) => "array",
-            Self::Object(_) => "object",
-            Self::Any => "any",
-        }
-    }
-}
-
-fn parse_properties(properties: &Map<String, Value>) -> BTreeMap<String, Schema> {
-    properties
-        .iter()
-        .map(|(key, schema)| (key.clone(), Schema::parse(schema)))
-        .collect()
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "boolean",
-        Value::Number(n) if n.is_f64() => "number",
-        Value::Number(_) => "integer",
-        Value::String(_) => "string",
-        Value::Array(_) => "array",
-        Value::Object(_) => "object",
-    }
+    inner: ReplyContract,
 }
 
 /// Why a Flow JSON document could not be loaded.
@@ -162,71 +87,6 @@ pub enum ContractError {
     /// The JSON is not a Flow JSON document.
     #[error("not a Flow JSON document: {0}")]
     Shape(String),
-}
-
-/// Which client error a violation would cause on the phone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ViolationKind {
-    /// The reply names a screen the flow does not have.
-    UnknownScreen,
-    /// The routing model does not allow this transition.
-    Transition,
-    /// A data key the screen does not declare.
-    UndeclaredKey,
-    /// A value of another type than declared.
-    WrongType,
-    /// A `null` value.
-    Null,
-    /// A `SUCCESS` reply that is not a well-formed completion, or a completion in a flow without a
-    /// terminal screen.
-    Completion,
-}
-
-impl ViolationKind {
-    /// The WhatsApp client's error key for this kind of violation.
-    #[must_use]
-    pub fn client_error(self) -> &'static str {
-        match self {
-            Self::UnknownScreen | Self::Transition | Self::Completion => {
-                "invalid-screen-transition"
-            }
-            Self::UndeclaredKey | Self::WrongType | Self::Null => "payload-schema-error",
-        }
-    }
-}
-
-/// One way a reply breaks the flow's contract. Its text names screens, keys and types, never values.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Violation {
-    /// What kind of violation.
-    pub kind: ViolationKind,
-    /// Where: the screen, or the data path (`data.department[2].title`).
-    pub path: String,
-    /// What is wrong, in a sentence.
-    pub message: String,
-}
-
-impl Violation {
-    /// The WhatsApp client's error key for this violation (`invalid-screen-transition`,
-    /// `payload-schema-error`).
-    #[must_use]
-    pub fn client_error(&self) -> &'static str {
-        self.kind.client_error()
-    }
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} (WhatsApp would reject it with `{}`)",
-            self.path,
-            self.message,
-            self.client_error()
-        )
-    }
 }
 
 impl FlowContract {
@@ -258,79 +118,26 @@ impl FlowContract {
     /// [`ContractError::Shape`] if `screens` is missing, a screen has no `id`, or `routing_model`
     /// is not an object of string arrays.
     pub fn from_value(flow: &Value) -> Result<Self, ContractError> {
-        let shape = |msg: &str| ContractError::Shape(msg.to_owned());
-        let list = flow
-            .get("screens")
-            .and_then(Value::as_array)
-            .ok_or_else(|| shape("`screens` must be an array"))?;
-        let mut screens = BTreeMap::new();
-        let mut first = None;
-        let mut terminal_capable = false;
-        for screen in list {
-            let id = screen
-                .get("id")
-                .and_then(Value::as_str)
-                .ok_or_else(|| shape("every screen needs a string `id`"))?;
-            first.get_or_insert_with(|| id.to_owned());
-            let flag = |name: &str| screen.get(name).and_then(Value::as_bool).unwrap_or(false);
-            terminal_capable |= flag("terminal");
-            let data = screen
-                .get("data")
-                .and_then(Value::as_object)
-                .map(parse_properties)
-                .unwrap_or_default();
-            screens.insert(
-                id.to_owned(),
-                ScreenContract {
-                    data,
-                    refresh_on_back: flag("refresh_on_back"),
-                },
-            );
+        // flows-json reads a document without `screens` as one with no screens (the linter reports
+        // it); a contract without screens would reject every reply, so it is refused here.
+        if !flow.get("screens").is_some_and(Value::is_array) {
+            return Err(ContractError::Shape(
+                "`screens` must be an array".to_owned(),
+            ));
         }
-        let mut routes: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        if let Some(model) = flow.get("routing_model") {
-            let model = model
-                .as_object()
-                .ok_or_else(|| shape("`routing_model` must be an object"))?;
-            for (from, targets) in model {
-                let targets = targets
-                    .as_array()
-                    .ok_or_else(|| shape("`routing_model` values must be arrays of screen ids"))?;
-                let set = routes.entry(from.clone()).or_default();
-                for target in targets {
-                    let target = target.as_str().ok_or_else(|| {
-                        shape("`routing_model` values must be arrays of screen ids")
-                    })?;
-                    set.insert(target.to_owned());
-                }
-            }
-        }
-        let routed_to: BTreeSet<&String> = routes
-            .iter()
-            .flat_map(|(from, to)| to.iter().filter(move |t| *t != from))
-            .collect();
-        let mut entry: BTreeSet<String> = screens
-            .keys()
-            .filter(|id| !routed_to.contains(id))
-            .cloned()
-            .collect();
-        entry.extend(first);
-        Ok(Self {
-            screens,
-            routes,
-            entry,
-            terminal_capable,
-        })
+        let flow = flows_json::Flow::from_value(flow.clone());
+        let inner = ReplyContract::new(&flow).map_err(|e| ContractError::Shape(e.0))?;
+        Ok(Self { inner })
     }
 
     /// The screen ids, sorted.
     pub fn screens(&self) -> impl Iterator<Item = &str> {
-        self.screens.keys().map(String::as_str)
+        self.inner.screens()
     }
 
     /// The screens an `INIT` reply may show: the first screen and those no other screen routes to.
     pub fn entry_screens(&self) -> impl Iterator<Item = &str> {
-        self.entry.iter().map(String::as_str)
+        self.inner.entry_screens()
     }
 
     /// Checks a reply against the request it answers. An empty list means the reply fits.
@@ -347,233 +154,21 @@ impl FlowContract {
         from: Option<&str>,
         reply: &FlowResponse,
     ) -> Vec<Violation> {
-        let mut violations = Vec::new();
-        let Some(target) = reply.screen() else {
-            return violations;
+        let action = match action {
+            Action::Init => RequestAction::Init,
+            Action::Back => RequestAction::Back,
+            Action::DataExchange => RequestAction::DataExchange,
+            Action::Ping => RequestAction::Ping,
+            Action::Other(other) => RequestAction::Other(other),
         };
-        let data = reply.data();
-        for (key, value) in data {
-            find_nulls(value, &format!("data.{key}"), &mut violations);
-        }
-
-        let Some(screen) = self.screens.get(target) else {
-            if target == SUCCESS_SCREEN && data.contains_key(EXTENSION) {
-                self.check_completion(data, &mut violations);
-            } else {
-                violations.push(Violation {
-                    kind: ViolationKind::UnknownScreen,
-                    path: format!("screen {target}"),
-                    message: format!(
-                        "the flow has no screen {target} (screens: {})",
-                        self.screens().collect::<Vec<_>>().join(", ")
-                    ),
-                });
-            }
-            return violations;
-        };
-
-        self.check_transition(action, from, target, &mut violations);
-        for (key, value) in data {
-            if key == ERROR_MESSAGE {
-                if !value.is_string() && !value.is_null() {
-                    violations.push(wrong_type(format!("data.{key}"), "string", value));
-                }
-                continue;
-            }
-            match screen.data.get(key) {
-                Some(schema) => check_value(schema, value, &format!("data.{key}"), &mut violations),
-                None => violations.push(Violation {
-                    kind: ViolationKind::UndeclaredKey,
-                    path: format!("data.{key}"),
-                    message: format!("screen {target} does not declare data key `{key}`"),
-                }),
-            }
-        }
-        violations
-    }
-
-    fn check_completion(&self, data: &Map<String, Value>, violations: &mut Vec<Violation>) {
-        if !self.terminal_capable {
-            violations.push(Violation {
-                kind: ViolationKind::Completion,
-                path: format!("screen {SUCCESS_SCREEN}"),
-                message: "the flow completes, but no screen is `terminal: true`".to_owned(),
-            });
-        }
-        let params = data
-            .get(EXTENSION)
-            .and_then(Value::as_object)
-            .and_then(|ext| ext.get("params"));
-        if !matches!(params, Some(Value::Object(_))) {
-            violations.push(Violation {
-                kind: ViolationKind::Completion,
-                path: format!("data.{EXTENSION}.params"),
-                message: "a completion needs an object `extension_message_response.params`"
-                    .to_owned(),
-            });
-        }
-        for key in data.keys().filter(|k| *k != EXTENSION) {
-            violations.push(Violation {
-                kind: ViolationKind::Completion,
-                path: format!("data.{key}"),
-                message: format!("a completion carries only `{EXTENSION}`, not `{key}`"),
-            });
-        }
-    }
-
-    fn check_transition(
-        &self,
-        action: &Action,
-        from: Option<&str>,
-        target: &str,
-        violations: &mut Vec<Violation>,
-    ) {
-        let (allowed, rule) = match (action, from) {
-            (Action::Init, _) => (
-                self.entry.contains(target),
-                format!(
-                    "INIT may only show an entry screen ({})",
-                    self.entry_screens().collect::<Vec<_>>().join(", ")
-                ),
-            ),
-            (Action::Back, Some(from)) => (
-                target == from || self.reaches(target, from),
-                format!("BACK from {from} may only show {from} or a screen before it"),
-            ),
-            (_, Some(from)) => {
-                let routed = self.routes.get(from).is_some_and(|to| to.contains(target));
-                let back_to_refreshable = self.reaches(target, from)
-                    && self.screens.get(target).is_some_and(|s| s.refresh_on_back);
-                (
-                    target == from || routed || back_to_refreshable,
-                    format!(
-                        "routing_model allows {from} -> [{}] (plus {from} itself and earlier screens with refresh_on_back)",
-                        self.routes
-                            .get(from)
-                            .map(|to| to.iter().map(String::as_str).collect::<Vec<_>>().join(", "))
-                            .unwrap_or_default()
-                    ),
-                )
-            }
-            (_, None) => (
-                false,
-                format!("a {action} request without a screen cannot navigate"),
-            ),
-        };
-        if let Some(from) = from
-            && !self.screens.contains_key(from)
-            && *action != Action::Init
-        {
-            violations.push(Violation {
-                kind: ViolationKind::UnknownScreen,
-                path: format!("request screen {from}"),
-                message: format!("the request came from {from}, which the flow does not have"),
-            });
-            return;
-        }
-        if !allowed {
-            violations.push(Violation {
-                kind: ViolationKind::Transition,
-                path: format!("screen {target}"),
-                message: format!(
-                    "{action} from {} to {target} is not allowed: {rule}",
-                    from.unwrap_or("(no screen)")
-                ),
-            });
-        }
-    }
-
-    /// Whether `to` is reachable from `from` through one or more routing_model edges.
-    fn reaches(&self, from: &str, to: &str) -> bool {
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![from];
-        while let Some(screen) = stack.pop() {
-            for next in self.routes.get(screen).into_iter().flatten() {
-                if next == to {
-                    return true;
-                }
-                if seen.insert(next.as_str()) {
-                    stack.push(next);
-                }
-            }
-        }
-        false
-    }
-}
-
-fn wrong_type(path: String, expected: &str, value: &Value) -> Violation {
-    Violation {
-        kind: ViolationKind::WrongType,
-        message: format!("expected {expected}, found {}", json_type(value)),
-        path,
-    }
-}
-
-fn find_nulls(value: &Value, path: &str, violations: &mut Vec<Violation>) {
-    match value {
-        Value::Null => violations.push(Violation {
-            kind: ViolationKind::Null,
-            path: path.to_owned(),
-            message: "null values fail the client's validation; leave the key out or send a value"
-                .to_owned(),
-        }),
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                find_nulls(item, &format!("{path}[{i}]"), violations);
-            }
-        }
-        Value::Object(map) => {
-            for (key, item) in map {
-                find_nulls(item, &format!("{path}.{key}"), violations);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn check_value(schema: &Schema, value: &Value, path: &str, violations: &mut Vec<Violation>) {
-    if value.is_null() {
-        return; // reported once by find_nulls
-    }
-    let fits = match (schema, value) {
-        (Schema::Any, _)
-        | (Schema::String, Value::String(_))
-        | (Schema::Number, Value::Number(_))
-        | (Schema::Boolean, Value::Bool(_)) => true,
-        (Schema::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
-        (Schema::Array(items), Value::Array(values)) => {
-            if let Some(items) = items {
-                for (i, item) in values.iter().enumerate() {
-                    check_value(items, item, &format!("{path}[{i}]"), violations);
-                }
-            }
-            true
-        }
-        (Schema::Object(properties), Value::Object(map)) => {
-            if let Some(properties) = properties {
-                for (key, item) in map {
-                    let item_path = format!("{path}.{key}");
-                    match properties.get(key) {
-                        Some(schema) => check_value(schema, item, &item_path, violations),
-                        None => violations.push(Violation {
-                            kind: ViolationKind::UndeclaredKey,
-                            message: format!("`{key}` is not among the declared properties"),
-                            path: item_path,
-                        }),
-                    }
-                }
-            }
-            true
-        }
-        _ => false,
-    };
-    if !fits {
-        violations.push(wrong_type(path.to_owned(), schema.name(), value));
+        self.inner.check(action, from, reply.screen(), reply.data())
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeSet;
+
     use serde_json::json;
 
     use super::*;
