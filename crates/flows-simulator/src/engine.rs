@@ -457,6 +457,11 @@ impl<T: Transport> Simulator<T> {
         &self.flow_token
     }
 
+    /// The flow and every screen's stores, for the rich view (view.rs).
+    pub(crate) fn view_parts(&self) -> (&Flow, &BTreeMap<String, ScreenState>) {
+        (&self.flow, &self.states)
+    }
+
     /// Fills in or chooses: text for TextInput/TextArea, an option id for RadioButtonsGroup and
     /// Dropdown, an array of ids for CheckboxGroup and ChipsSelector, a boolean for OptIn,
     /// `"YYYY-MM-DD"` for DatePicker. Fires the on-select / on-unselect actions as the phone does.
