@@ -23,6 +23,7 @@ mod lint_gate;
 mod load;
 mod media;
 mod message;
+mod preview;
 mod send;
 
 use std::process::ExitCode;
@@ -64,6 +65,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Load(args) => load::run(&args, &passphrase_env),
         Command::Flow(args) => runtime(false)?.block_on(flow_api::run(args)),
         Command::Message(args) => runtime(false)?.block_on(message::run(args)),
+        Command::Preview(args) => preview::run(&args, &passphrase_env),
     }
 }
 
