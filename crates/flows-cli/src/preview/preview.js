@@ -42,6 +42,11 @@ async function poll() {
   setTimeout(poll, 1500);
 }
 
+// replaceChildren would show a null or undefined child as the text "null".
+function fill(node, ...children) {
+  node.replaceChildren(...children.filter((c) => c !== null && c !== undefined && c !== false));
+}
+
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -67,7 +72,7 @@ function show(state) {
 
 function fillRestartOptions(state) {
   const select = $("opt-screen");
-  select.replaceChildren(el("option", { value: "", text: "(first)" }));
+  fill(select, el("option", { value: "", text: "(first)" }));
   for (const id of state.flow?.screens ?? []) select.append(el("option", { value: id, text: id }));
   if (state.options) {
     $("opt-action").value = state.options.flow_action;
@@ -85,8 +90,8 @@ function renderScreen(state) {
   if (state.closed || state.error || !screen) {
     shape = "";
     $("screen-title").textContent = state.closed ? "Flow completed" : "Flow stopped";
-    body.replaceChildren(...endView(state));
-    $("footer").replaceChildren();
+    fill(body, ...endView(state));
+    fill($("footer"));
     return;
   }
   $("screen-title").textContent = screen.title ?? screen.id;
@@ -96,8 +101,8 @@ function renderScreen(state) {
     return;
   }
   shape = newShape;
-  body.replaceChildren(...screen.components.map(component));
-  $("footer").replaceChildren(...(screen.footer ? footer(screen.footer) : []));
+  fill(body, ...screen.components.map(component));
+  fill($("footer"), ...(screen.footer ? footer(screen.footer) : []));
 }
 
 function strip(c) {
@@ -294,7 +299,7 @@ function showSnackbar(text) {
 
 function renderInspector(state) {
   const screen = state.screen;
-  $("state-summary").replaceChildren(
+  fill($("state-summary"),
     el("p", { text: `status: ${state.status}` + (screen ? ` · screen ${screen.id}` : "") + (state.flow_token ? ` · flow token ${state.flow_token}` : "") }),
     state.error ? el("p", { class: "error", text: state.error }) : null,
     state.notice ? el("p", { class: "error", text: "Last action: " + state.notice }) : null,
@@ -302,7 +307,10 @@ function renderInspector(state) {
   $("state-data").textContent = JSON.stringify(state.data ?? {}, null, 2);
   $("state-form").textContent = JSON.stringify(state.form ?? {}, null, 2);
   const list = $("exchanges");
-  list.replaceChildren(...[...(state.exchanges ?? [])].reverse().map(exchange));
+  // Newest first, numbered as sent; the newest is open, as it is the one just made.
+  list.setAttribute("start", String((state.exchanges ?? []).length));
+  fill(list, ...[...(state.exchanges ?? [])].reverse().map(exchange));
+  list.querySelector("details")?.setAttribute("open", "");
 }
 
 function exchange(x) {
