@@ -229,8 +229,10 @@ fn a_seat_is_booked_in_headless_chromium_through_flows_preview() {
         .env("NO_COLOR", "1");
     let (_server, endpoint) = start_until(server, true, "listening on ");
 
-    let flow_json =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/appointments/flow.json");
+    let flow_json = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/appointments/flow.json")
+        .canonicalize()
+        .unwrap();
     let mut preview = flows();
     preview
         .arg("preview")
@@ -336,7 +338,10 @@ fn a_seat_is_booked_in_headless_chromium_through_flows_preview() {
     let row = &rows[0];
     assert_eq!(row[0], booking_id.as_str());
     assert_eq!(row[1], token.as_str());
-    assert!(row[2].as_str().is_some_and(|seat| !seat.is_empty()), "{row}");
+    assert!(
+        row[2].as_str().is_some_and(|seat| !seat.is_empty()),
+        "{row}"
+    );
     assert_eq!(row[3], "Ana Lima");
     assert_eq!(row[4], "ana@example.com");
     assert_eq!(row[5], "+351912345678");
