@@ -130,6 +130,18 @@ off with --no-verify-replies for stub endpoints). Exit status 0 when every reque
     /// Send messages through the Cloud API: a flow to a user.
     Message(crate::message::MessageArgs),
 
+    /// Walk a flow against its endpoint as the WhatsApp client does, following a script of steps.
+    #[command(after_help = "\
+Example:
+  flows walk flow.json --endpoint http://127.0.0.1:3000/flow --public-key keys/public.pem \\
+      --script walks/book.json
+
+The script is a JSON array of steps: {\"set\": {\"name\": value, ...}}, {\"tap\": \"Label\"},
+{\"back\": true}, {\"expect\": {\"screen\", \"data\", \"error_message\", \"closed\", \"status\",
+\"visible\", \"hidden\"}}. One line per step; the first failure is explained in one line.
+Exit status 0 when every step held, 1 when one failed, 2 for a usage or input error.")]
+    Walk(crate::walk::WalkArgs),
+
     /// Run a flow in your browser against its endpoint: the screen as WhatsApp draws it, beside an
     /// inspector of every decrypted exchange.
     #[command(after_help = "\

@@ -25,6 +25,7 @@ mod media;
 mod message;
 mod preview;
 mod send;
+mod walk;
 
 use std::process::ExitCode;
 
@@ -65,6 +66,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Load(args) => load::run(&args, &passphrase_env),
         Command::Flow(args) => runtime(false)?.block_on(flow_api::run(args)),
         Command::Message(args) => runtime(false)?.block_on(message::run(args)),
+        Command::Walk(args) => runtime(false)?.block_on(walk::run(&args, &passphrase_env)),
         Command::Preview(args) => preview::run(&args, &passphrase_env),
     }
 }

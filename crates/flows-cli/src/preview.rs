@@ -27,7 +27,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::Mutex;
 
 use crate::error::{Exit, Failure};
-use crate::{keys, send};
+use crate::walk;
 
 const INDEX_HTML: &str = include_str!("preview/index.html");
 const PREVIEW_JS: &str = include_str!("preview/preview.js");
@@ -60,30 +60,9 @@ pub(crate) struct PreviewArgs {
     pub(crate) listen: SocketAddr,
 }
 
-/// The transport to the endpoint, as WhatsApp sends to it: encrypted to the public key, signed
-/// with the app secret when one is named; after an HTTP 421 a public key file is read again.
-pub(crate) fn http_transport(
-    endpoint: &str,
-    public_key: &Path,
-    app_secret_env: Option<&str>,
-    passphrase_env: &str,
-) -> Result<Http, Failure> {
-    let key = keys::load_public(public_key, passphrase_env)?;
-    let secret = send::app_secret(app_secret_env)?.map(|s| s.to_vec());
-    let transport = Http::new(endpoint, key, secret).map_err(|e| Failure::local(e.to_string()))?;
-    // Only a public key PEM can be re-read without a passphrase; a private key stays as loaded.
-    let is_public_pem = std::fs::read_to_string(public_key)
-        .is_ok_and(|text| text.contains("-----BEGIN PUBLIC KEY-----"));
-    Ok(if is_public_pem {
-        transport.with_key_file(public_key)
-    } else {
-        transport
-    })
-}
-
 /// Runs the server until the process is stopped.
 pub(crate) fn run(args: &PreviewArgs, passphrase_env: &str) -> Result<Exit, Failure> {
-    let transport = http_transport(
+    let transport = walk::http_transport(
         &args.endpoint,
         &args.public_key,
         args.app_secret_env.as_deref(),
@@ -490,18 +469,23 @@ impl Session {
             "flow_action": self.options.flow_action,
             "screen": self.options.screen,
         });
-        let mut state = json!({
-            "generation": self.generation,
-            "reloaded": self.reloaded_at == Some(self.generation),
-            "flow": flow,
-            "options": options,
-            "notice": self.notice,
-        });
+        let mut state = Map::new();
+        state.insert("generation".into(), json!(self.generation));
+        state.insert(
+            "reloaded".into(),
+            json!(self.reloaded_at == Some(self.generation)),
+        );
+        state.insert("flow".into(), json!(flow));
+        state.insert("options".into(), options);
+        state.insert("notice".into(), json!(self.notice));
         let Some(phone) = &self.phone else {
-            state["status"] = json!("error");
-            state["error"] = json!(self.error.as_deref().unwrap_or("no flow is running"));
-            state["exchanges"] = json!([]);
-            return state;
+            state.insert("status".into(), json!("error"));
+            state.insert(
+                "error".into(),
+                json!(self.error.as_deref().unwrap_or("no flow is running")),
+            );
+            state.insert("exchanges".into(), json!([]));
+            return Value::Object(state);
         };
         let (status, closed, error) = match phone.state() {
             FlowState::Open => ("ready", Value::Null, None),
@@ -553,17 +537,17 @@ impl Session {
                 })
             })
             .collect();
-        state["status"] = json!(status);
-        state["flow_token"] = json!(phone.flow_token());
-        state["snackbar"] = json!(phone.snackbar());
-        state["closed"] = closed;
-        state["error"] = json!(error);
-        state["data"] = json!(view.data());
-        state["form"] = json!(view.form());
-        state["screen"] = json!(phone.screen_detail());
-        state["history"] = json!(phone.history());
-        state["opened_urls"] = json!(phone.opened_urls());
-        state["exchanges"] = Value::Array(exchanges);
-        state
+        state.insert("status".into(), json!(status));
+        state.insert("flow_token".into(), json!(phone.flow_token()));
+        state.insert("snackbar".into(), json!(phone.snackbar()));
+        state.insert("closed".into(), closed);
+        state.insert("error".into(), json!(error));
+        state.insert("data".into(), json!(view.data()));
+        state.insert("form".into(), json!(view.form()));
+        state.insert("screen".into(), json!(phone.screen_detail()));
+        state.insert("history".into(), json!(phone.history()));
+        state.insert("opened_urls".into(), json!(phone.opened_urls()));
+        state.insert("exchanges".into(), Value::Array(exchanges));
+        Value::Object(state)
     }
 }

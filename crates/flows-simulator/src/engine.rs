@@ -1,12 +1,15 @@
 //! The simulated phone: screen stack, per-screen stores, user actions, requests and replies.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+// tokio's clock, so latencies agree with the timeout (also under a paused test clock).
+use tokio::time::Instant;
 
 use base64::Engine as _;
 use bytes::Bytes;
 use flows_json::Component;
-use flows_json::model::{Action, DataSourceItem, Flow, Screen};
+use flows_json::model::{Action, DataSourceItem, Flow, Screen, TextLines};
 use flows_json::reply::{ReplyContract, RequestAction, SUCCESS, ViolationKind};
 use http::{HeaderMap, HeaderValue};
 use serde::Serialize;
@@ -642,7 +645,7 @@ impl<T: Transport> Simulator<T> {
     fn state_mut(&mut self, id: &str) -> &mut ScreenState {
         self.states
             .entry(id.to_owned())
-            .or_insert_with(ScreenState::new)
+            .or_default()
     }
 
     async fn run_action(&mut self, action: &Action) -> Result<(), WalkError> {
@@ -1221,6 +1224,11 @@ fn tap_label(c: &Component, values: &Stores<'_>) -> Option<String> {
         Component::Footer(f) => Some(text(&f.label, values)),
         Component::EmbeddedLink(l) => Some(text(&l.text, values)),
         Component::TextHeading(h) | Component::TextSubheading(h) => Some(text(&h.text, values)),
+        Component::TextBody(b) | Component::TextCaption(b) => match &b.text {
+            flows_json::Dyn::Literal(TextLines::One(s)) => Some(s.clone()),
+            flows_json::Dyn::Literal(TextLines::Many(lines)) => Some(lines.join("\n")),
+            flows_json::Dyn::Dynamic(s) => Some(text(&flows_json::Dyn::Dynamic(s.clone()), values)),
+        },
         _ => None,
     }
 }

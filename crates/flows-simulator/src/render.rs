@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 /// What the phone keeps for one screen (flow-client.md §3).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub(crate) struct ScreenState {
     /// `${data.*}`: every delivery shallow-merged in.
     pub(crate) data: Value,
@@ -19,6 +19,12 @@ pub(crate) struct ScreenState {
     pub(crate) form: Value,
     /// Server-set errors (`error-message(s)`) still shown, by field name.
     pub(crate) errors: BTreeMap<String, String>,
+}
+
+impl Default for ScreenState {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl ScreenState {

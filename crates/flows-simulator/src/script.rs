@@ -131,13 +131,24 @@ impl Script {
     /// # Ok::<(), flows_simulator::script::ScriptError>(())
     /// ```
     pub fn parse(text: &str) -> Result<Self, ScriptError> {
-        let raw: Vec<Value> = serde_json::from_str(text)
-            .map_err(|e| ScriptError(format!("not a JSON array of steps: {e}")))?;
+        // Straight into the step types (a `Value` would sort `set`'s keys); the path of the
+        // failing property names the step.
+        let mut de = serde_json::Deserializer::from_str(text);
+        let raw: Vec<RawStep> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let step = e.path().iter().find_map(|s| match s {
+                serde_path_to_error::Segment::Seq { index } => Some(index + 1),
+                _ => None,
+            });
+            match step {
+                Some(n) => ScriptError(format!("step {n}: {}", e.inner())),
+                None => ScriptError(format!("not a JSON array of steps: {}", e.inner())),
+            }
+        })?;
+        de.end()
+            .map_err(|e| ScriptError(format!("text after the steps: {e}")))?;
         let mut steps = Vec::with_capacity(raw.len());
-        for (i, value) in raw.into_iter().enumerate() {
+        for (i, step) in raw.into_iter().enumerate() {
             let n = i + 1;
-            let step: RawStep =
-                serde_json::from_value(value).map_err(|e| ScriptError(format!("step {n}: {e}")))?;
             let mut parsed = Vec::new();
             if let Some(set) = step.set {
                 if set.0.is_empty() {

@@ -10,6 +10,8 @@
     clippy::indexing_slicing
 )]
 
+pub mod hyper_server;
+
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
