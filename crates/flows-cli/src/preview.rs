@@ -130,6 +130,12 @@ async fn serve(
 
 /// One request of the page.
 async fn handle(request: Request<Incoming>, shared: &Mutex<Session>) -> Response<Full<Bytes>> {
+    if !local_host(request.headers().get(header::HOST)) {
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "open the preview by IP address or localhost",
+        );
+    }
     let path = request.uri().path().to_owned();
     match (request.method(), path.as_str()) {
         (&Method::GET, "/" | "/index.html") => asset(INDEX_HTML, "text/html; charset=utf-8"),
@@ -185,6 +191,21 @@ async fn handle(request: Request<Incoming>, shared: &Mutex<Session>) -> Response
         }
         _ => api_error(StatusCode::NOT_FOUND, "no such page"),
     }
+}
+
+/// Whether the page was asked for by an IP address or `localhost`. A web page elsewhere that makes
+/// its own domain name resolve to this machine (DNS rebinding) would otherwise read the decrypted
+/// exchanges; its requests carry its domain name.
+fn local_host(host: Option<&header::HeaderValue>) -> bool {
+    let Some(host) = host.and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        // [v6]:port
+        Some(rest) => rest.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok()
 }
 
 fn asset(body: &'static str, content_type: &'static str) -> Response<Full<Bytes>> {

@@ -94,6 +94,17 @@ fn start_preview(flow: &Path, endpoint: &str) -> Preview {
 
 impl Preview {
     fn request(&self, method: &str, path: &str, content_type: &str, body: &str) -> (u16, Value) {
+        self.request_to(&self.addr.to_string(), method, path, content_type, body)
+    }
+
+    fn request_to(
+        &self,
+        host: &str,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> (u16, Value) {
         let mut stream = TcpStream::connect(self.addr).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(60)))
@@ -102,7 +113,7 @@ impl Preview {
             stream,
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: {content_type}\r\n\
              Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
+            host,
             body.len()
         )
         .unwrap();
@@ -347,6 +358,25 @@ fn bad_requests_get_statuses_not_a_changed_state() {
     let (status, _) = preview.request("GET", "/nothing-here", "text/plain", "");
     assert_eq!(status, 404);
     assert_eq!(preview.state()["generation"], before["generation"]);
+
+    // Asked for by a domain name (a page that rebinds its name to this machine): refused.
+    let port = preview.addr.port();
+    let (status, _) = preview.request_to(
+        &format!("evil.example:{port}"),
+        "GET",
+        "/api/state",
+        "application/json",
+        "",
+    );
+    assert_eq!(status, 403);
+    let (status, _) = preview.request_to(
+        &format!("localhost:{port}"),
+        "GET",
+        "/api/state",
+        "application/json",
+        "",
+    );
+    assert_eq!(status, 200);
 
     // The page itself is served from the binary.
     let (status, page) = preview.request("GET", "/", "text/html", "");

@@ -14,6 +14,9 @@ let generation = -1;
 let queue = Promise.resolve();
 function send(path, body) {
   queue = queue.then(async () => {
+    // The client's spinner while a request is in flight. The screen stays usable: values typed
+    // meanwhile are queued behind this request, in order, so nothing typed is lost.
+    $("spinner").hidden = false;
     try {
       const res = await fetch(path, {
         method: "POST",
@@ -26,6 +29,8 @@ function send(path, body) {
       else show(state);
     } catch (e) {
       showSnackbar("preview server unreachable: " + e.message);
+    } finally {
+      $("spinner").hidden = current?.status !== "loading";
     }
   });
   return queue;
