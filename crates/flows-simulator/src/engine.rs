@@ -643,9 +643,7 @@ impl<T: Transport> Simulator<T> {
     }
 
     fn state_mut(&mut self, id: &str) -> &mut ScreenState {
-        self.states
-            .entry(id.to_owned())
-            .or_default()
+        self.states.entry(id.to_owned()).or_default()
     }
 
     async fn run_action(&mut self, action: &Action) -> Result<(), WalkError> {

@@ -439,3 +439,135 @@ fn required(c: &Component, values: &Stores<'_>) -> bool {
         _ => flag(required_of(c), values, false),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+mod tests {
+    use bytes::Bytes;
+    use http::HeaderMap;
+    use serde_json::{Map, json};
+    use whatsapp_flows_crypto::{PrivateKey, PublicKey};
+
+    use crate::{Open, RawReply, Simulator, Transport, TransportError};
+
+    /// A flow without an endpoint never posts; the simulator still needs a key to hold.
+    struct NoEndpoint(PublicKey);
+
+    impl Transport for NoEndpoint {
+        fn public_key(&self) -> &PublicKey {
+            &self.0
+        }
+        fn app_secret(&self) -> Option<&[u8]> {
+            None
+        }
+        async fn post(&self, _: HeaderMap, _: Bytes) -> Result<RawReply, TransportError> {
+            Err(TransportError::Failed("no endpoint".to_owned()))
+        }
+    }
+
+    const FLOW: &str = r#"{
+      "version": "7.2",
+      "screens": [{"id": "FORM", "title": "Sign up", "terminal": true,
+        "layout": {"type": "SingleColumnLayout", "children": [
+          {"type": "TextInput", "name": "email", "label": "Email", "input-type": "email", "required": true},
+          {"type": "TextInput", "name": "nick", "label": "Nickname", "helper-text": "Shown to others"},
+          {"type": "If", "condition": "${form.agree}",
+            "then": [{"type": "TextBody", "text": "Thanks"}],
+            "else": [{"type": "TextCaption", "text": "Please agree"}]},
+          {"type": "RadioButtonsGroup", "name": "plan", "label": "Plan", "data-source": [
+            {"id": "free", "title": "Free"}, {"id": "pro", "title": "Pro", "enabled": false}]},
+          {"type": "TextBody", "text": "never shown", "visible": false},
+          {"type": "OptIn", "name": "agree", "label": "I agree", "required": true,
+            "on-click-action": {"name": "open_url", "url": "https://example.com/terms"}},
+          {"type": "Footer", "label": "Done", "left-caption": "Step 1", "right-caption": "of 1",
+            "on-click-action": {"name": "complete", "payload": {}}}
+        ]}}]
+    }"#;
+
+    async fn phone() -> Simulator<NoEndpoint> {
+        let pem = include_str!(
+            "../../whatsapp-flows-crypto/tests/fixtures/keys/openssl-genpkey-pkcs8.pem"
+        );
+        let key = PrivateKey::from_pem(pem, None).unwrap();
+        let flow = flows_json::Flow::from_json(FLOW).unwrap();
+        Simulator::open(
+            flow,
+            NoEndpoint(key.public_key().clone()),
+            Open::navigate("t", None, Map::new()),
+        )
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_detail_follows_the_form_as_the_phone_draws_it() {
+        let mut phone = phone().await;
+        let screen = phone.screen_detail().unwrap();
+        assert_eq!(
+            (screen.id.as_str(), screen.title.as_str()),
+            ("FORM", "Sign up")
+        );
+        assert!(screen.first && screen.terminal);
+        let kinds: Vec<_> = screen.components.iter().map(|c| c.kind.as_str()).collect();
+        // The If's else branch, the hidden body left out, the Footer apart.
+        assert_eq!(
+            kinds,
+            [
+                "TextInput",
+                "TextInput",
+                "TextCaption",
+                "RadioButtonsGroup",
+                "OptIn"
+            ]
+        );
+        let c = &screen.components;
+        assert_eq!(c[0].key, "/layout/children/0");
+        assert_eq!(c[2].key, "/layout/children/2/else/0");
+        assert_eq!(c[0].input_type.as_deref(), Some("email"));
+        assert_eq!(c[0].max_chars, Some(80));
+        assert!(c[0].required && !c[1].required);
+        assert_eq!(c[1].helper_text.as_deref(), Some("Shown to others"));
+        // An empty required field counts against the Footer, not under the field.
+        assert_eq!(c[0].error, None);
+        let enabled: Vec<_> = c[3]
+            .options
+            .iter()
+            .map(|o| (o.id.as_str(), o.enabled))
+            .collect();
+        assert_eq!(enabled, [("free", true), ("pro", false)]);
+        assert!(c[4].has_action);
+        assert_eq!(c[4].read_more_label.as_deref(), Some("Read more"));
+        let footer = screen.footer.unwrap();
+        assert!(!footer.enabled);
+        let refusal = footer.refusal.unwrap();
+        assert!(refusal.contains("Email: required"), "{refusal}");
+        assert!(refusal.contains("I agree: required"), "{refusal}");
+        assert_eq!(footer.left_caption.as_deref(), Some("Step 1"));
+        assert_eq!(footer.right_caption.as_deref(), Some("of 1"));
+
+        phone.set("email", "not an address").await.unwrap();
+        let screen = phone.screen_detail().unwrap();
+        assert_eq!(screen.components[0].value, Some(json!("not an address")));
+        assert_eq!(
+            screen.components[0].error.as_deref(),
+            Some("enter a valid email address")
+        );
+
+        phone.set("email", "ana@example.com").await.unwrap();
+        phone.set("agree", true).await.unwrap();
+        let screen = phone.screen_detail().unwrap();
+        let thanks = &screen.components[2];
+        assert_eq!(thanks.kind, "TextBody");
+        assert_eq!(thanks.key, "/layout/children/2/then/0");
+        assert_eq!(thanks.text, Some(json!("Thanks")));
+        let footer = screen.footer.unwrap();
+        assert!(footer.enabled, "{:?}", footer.refusal);
+        assert_eq!(footer.refusal, None);
+
+        // The "Read more" link is tapped by the OptIn's label.
+        phone.tap("I agree").await.unwrap();
+        assert_eq!(phone.opened_urls(), ["https://example.com/terms"]);
+        phone.tap("Done").await.unwrap();
+        assert!(phone.screen_detail().is_none());
+    }
+}
