@@ -67,7 +67,12 @@ fn works(program: &str, arg: &str) -> bool {
 /// Chromium, or why the test cannot run.
 fn chromium() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("CHROMIUM") {
-        return Ok(PathBuf::from(path));
+        let path = PathBuf::from(path);
+        return if path.exists() {
+            Ok(path)
+        } else {
+            Err(format!("chromium at CHROMIUM={}", path.display()))
+        };
     }
     let debian = PathBuf::from("/usr/bin/chromium");
     if debian.exists() {
