@@ -439,3 +439,41 @@ fn an_edited_flow_file_restarts_the_flow_and_a_broken_one_shows_its_error() {
     assert_eq!(state["reloaded"], true);
     assert_eq!(state["screen"]["title"], "Appointment");
 }
+
+#[test]
+fn a_reply_that_breaks_the_contract_is_shown_with_its_violations() {
+    let endpoint = sample_endpoint();
+    let dir = temp_dir("preview-api-contract");
+    // The flow now says `department` is a string: the endpoint's INIT sends a list.
+    let mut flow: Value = serde_json::from_str(sample_flow::FLOW_JSON).unwrap();
+    flow["screens"][0]["data"]["department"] = json!({"type": "string", "__example__": "shopping"});
+    let path = dir.join("flow.json");
+    std::fs::write(&path, flow.to_string()).unwrap();
+    let preview = start_preview(&path, &endpoint.url);
+
+    let state = preview.state();
+    assert_eq!(state["status"], "error", "{state}");
+    assert_eq!(state["screen"], Value::Null);
+    assert!(
+        state["error"].as_str().unwrap().contains("department"),
+        "{}",
+        state["error"]
+    );
+    let exchanges = state["exchanges"].as_array().unwrap();
+    assert_eq!(exchanges[0]["action"], "INIT");
+    assert_eq!(exchanges[0]["status"], 200);
+    let violations = exchanges[0]["violations"].as_array().unwrap();
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.as_str().unwrap().contains("department")),
+        "{violations:?}"
+    );
+    // And the client told the endpoint, as WhatsApp does.
+    assert_eq!(exchanges[1]["kind"], "error_notification", "{exchanges:?}");
+    assert!(
+        exchanges[1]["request"]["data"]["error"].is_string(),
+        "{}",
+        exchanges[1]["request"]
+    );
+}
