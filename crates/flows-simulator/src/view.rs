@@ -51,6 +51,10 @@ pub struct ComponentDetail {
     pub label: Option<String>,
     /// The evaluated text: a string, or an array of paragraphs (RichText).
     pub text: Option<Value>,
+    /// TextBody / TextCaption `font-weight` (`bold`, `italic`, `bold_italic`, `normal`).
+    pub font_weight: Option<String>,
+    /// TextBody / TextCaption `strikethrough`.
+    pub strikethrough: bool,
     /// The evaluated description (selections, NavigationList).
     pub description: Option<String>,
     /// The current value in `${form.*}`.
@@ -327,7 +331,11 @@ fn detail(c: &Component, values: &Stores<'_>) -> ComponentDetail {
         Component::TextHeading(h) | Component::TextSubheading(h) => {
             d.text = Some(Value::String(text(&h.text, values)));
         }
-        Component::TextBody(b) | Component::TextCaption(b) => d.text = body(b, values),
+        Component::TextBody(b) | Component::TextCaption(b) => {
+            d.text = body(b, values);
+            d.font_weight = opt_text(b.font_weight.as_ref(), values);
+            d.strikethrough = flag(b.strikethrough.as_ref(), values, false);
+        }
         Component::RichText(r) => d.text = Some(lines(&r.text, values)),
         Component::TextInput(t) => {
             d.helper_text = opt_text(t.helper_text.as_ref(), values);

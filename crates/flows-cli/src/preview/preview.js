@@ -66,13 +66,15 @@ function el(tag, attrs, ...children) {
 
 function show(state) {
   const first = current === null;
+  // The engine keeps the snackbar until the next tap or back: show it once, not on every redraw.
+  const newSnackbar = state.snackbar && state.snackbar !== current?.snackbar;
   current = state;
   generation = state.generation;
   $("flow-file").textContent = state.flow ? `${state.flow.path} (Flow JSON ${state.flow.version})` : "";
   if (first || state.reloaded) fillRestartOptions(state);
   renderScreen(state);
   renderInspector(state);
-  if (state.snackbar) showSnackbar(state.snackbar);
+  if (newSnackbar) showSnackbar(state.snackbar);
 }
 
 function fillRestartOptions(state) {
@@ -137,7 +139,7 @@ function component(c) {
     case "TextBody":
     case "TextCaption":
     case "RichText":
-      return el("div", { class: c.type === "TextCaption" ? "caption" : "text" }, ...paragraphs(c.text));
+      return el("div", { class: [c.type === "TextCaption" ? "caption" : "text", c.font_weight, c.strikethrough ? "strike" : null].filter(Boolean).join(" ") }, ...paragraphs(c.text));
     case "TextInput":
     case "TextArea":
       return field(c, id, textControl(c, id));
