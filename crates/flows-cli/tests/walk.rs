@@ -149,6 +149,62 @@ fn flows_walk_against_flows_hyper_server() {
         failed.stderr
     );
 
+    // Opened with navigate: the given screen shows the payload, and no INIT is sent.
+    let navigate = dir.join("navigate.json");
+    std::fs::write(
+        &navigate,
+        r#"[{"expect": {"screen": "APPOINTMENT", "data": {"department": [{"id": "home", "title": "Home"}]}, "visible": ["department", "time"]}}]"#,
+    )
+    .unwrap();
+    let opened = walk(
+        &server,
+        &navigate,
+        &[
+            "--flow-action",
+            "navigate",
+            "--screen",
+            "APPOINTMENT",
+            "--payload",
+            r#"{"department": [{"id": "home", "title": "Home"}]}"#,
+            "--json",
+        ],
+    )
+    .expect_code(0);
+    let report: Value = serde_json::from_str(&opened.stdout).unwrap();
+    assert_eq!(report["transcript"], serde_json::json!([]));
+
+    // Encrypted to a key the server does not have: 421, the key file read again, one retry, then
+    // the walk fails with the status.
+    let rotated = run(flows()
+        .arg("walk")
+        .arg(sample("flow.json"))
+        .args([
+            "--endpoint",
+            &server.url,
+            "--app-secret-env",
+            "FLOWS_APP_SECRET",
+        ])
+        .arg("--public-key")
+        .arg(key_file("rotation-old.pub.pem"))
+        .arg("--script")
+        .arg(&plain)
+        .arg("--json")
+        .env("FLOWS_APP_SECRET", APP_SECRET))
+    .expect_code(1);
+    let report: Value = serde_json::from_str(&rotated.stdout).unwrap();
+    let tries: Vec<(&str, u64)> = report["transcript"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["kind"].as_str().unwrap(), e["status"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(tries, [("request", 421), ("retry", 421)]);
+    assert!(
+        rotated.stderr.contains("open: the endpoint answered HTTP 421: the endpoint could not decrypt the request, also after fetching the key again"),
+        "{}",
+        rotated.stderr
+    );
+
     // Input errors exit 2.
     let bad = dir.join("bad.json");
     std::fs::write(&bad, r#"[{"tap": "Continue", "back": true}]"#).unwrap();

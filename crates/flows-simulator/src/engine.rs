@@ -232,6 +232,7 @@ pub struct Simulator<T> {
     last_status: Option<u16>,
     opened_urls: Vec<String>,
     timeout: Duration,
+    nested: bool,
 }
 
 impl<T> std::fmt::Debug for Simulator<T> {
@@ -257,6 +258,11 @@ impl<T: Transport> Simulator<T> {
             .data_api_version
             .clone()
             .unwrap_or_else(|| "3.0".to_owned());
+        // The client evaluates backtick expressions from 6.0 on [WA ASTParser]; an unreadable
+        // version is taken as a current one.
+        let nested = flow
+            .version()
+            .is_none_or(|v| v >= flows_json::Version::V6_0);
         let states = flow
             .screens
             .iter()
@@ -276,6 +282,7 @@ impl<T: Transport> Simulator<T> {
             last_status: None,
             opened_urls: Vec::new(),
             timeout: CLIENT_TIMEOUT,
+            nested,
         })
     }
 
@@ -324,14 +331,14 @@ impl<T: Transport> Simulator<T> {
                 }
             }
             OpenKind::Navigate { screen, payload } => {
+                // The first screen of the document is always an entry screen.
                 let target = match screen {
                     Some(s) => s,
                     None => self
-                        .contract
-                        .entry_screens()
-                        .next()
-                        .map(str::to_owned)
-                        .or_else(|| self.flow.screens.first().map(|s| s.id.clone()))
+                        .flow
+                        .screens
+                        .first()
+                        .map(|s| s.id.clone())
                         .unwrap_or_default(),
                 };
                 let first = self.flow.screens.first().map(|s| s.id.as_str());
@@ -460,9 +467,9 @@ impl<T: Transport> Simulator<T> {
         &self.flow_token
     }
 
-    /// The flow and every screen's stores, for the rich view (view.rs).
-    pub(crate) fn view_parts(&self) -> (&Flow, &BTreeMap<String, ScreenState>) {
-        (&self.flow, &self.states)
+    /// The flow and the stores as seen from screen `current`, for the rich view (view.rs).
+    pub(crate) fn view_parts<'a>(&'a self, current: &'a str) -> (&'a Flow, Stores<'a>) {
+        (&self.flow, self.values(current))
     }
 
     /// Fills in or chooses: text for TextInput/TextArea, an option id for RadioButtonsGroup and
@@ -639,6 +646,7 @@ impl<T: Transport> Simulator<T> {
         Stores {
             current,
             screens: &self.states,
+            nested: self.nested,
         }
     }
 
@@ -872,7 +880,7 @@ impl<T: Transport> Simulator<T> {
                             self.transcript.note_error(&why);
                             self.notify(action, screen, "response-decryption-error", &why)
                                 .await;
-                            self.fail_if_no_screen(&why);
+                            self.fail(&why);
                             return Err(WalkError::InvalidReply(why));
                         }
                     };
@@ -883,7 +891,7 @@ impl<T: Transport> Simulator<T> {
                             self.transcript
                                 .note_reply(Value::String(decrypted.to_string()));
                             self.transcript.note_error(&why);
-                            self.fail_if_no_screen(&why);
+                            self.fail(&why);
                             return Err(WalkError::InvalidReply(why));
                         }
                     };
@@ -936,6 +944,8 @@ impl<T: Transport> Simulator<T> {
         }
     }
 
+    /// A full-screen error (flow-client.md §7.3: 421 after the retry, an invalid reply, a rejected
+    /// reply); the flow can only be closed.
     fn fail(&mut self, message: &str) {
         if matches!(self.state, FlowState::Open | FlowState::Opening) {
             self.state = FlowState::Failed {
@@ -944,6 +954,7 @@ impl<T: Transport> Simulator<T> {
         }
     }
 
+    /// Timeouts and other statuses are a snackbar on a screen, but an error screen at INIT.
     fn fail_if_no_screen(&mut self, message: &str) {
         if self.stack.is_empty() {
             self.fail(message);
@@ -1060,15 +1071,15 @@ impl<T: Transport> Simulator<T> {
     ) -> Result<(), WalkError> {
         let shape = |why: &str| WalkError::InvalidReply(why.to_owned());
         let Value::Object(mut reply) = reply else {
-            self.fail_if_no_screen("reply not an object");
+            self.fail("reply not an object");
             return Err(shape("the reply is not a JSON object"));
         };
         let Some(Value::String(target)) = reply.remove("screen") else {
-            self.fail_if_no_screen("reply without screen");
+            self.fail("reply without screen");
             return Err(shape("the reply has no `screen` string"));
         };
         let Some(Value::Object(mut data)) = reply.remove("data") else {
-            self.fail_if_no_screen("reply without data");
+            self.fail("reply without data");
             return Err(shape("the reply has no `data` object"));
         };
         let violations = self.contract.check(action, from, Some(&target), &data);

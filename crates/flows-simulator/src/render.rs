@@ -65,6 +65,8 @@ fn unreachable_object() -> ! {
 pub(crate) struct Stores<'a> {
     pub(crate) current: &'a str,
     pub(crate) screens: &'a BTreeMap<String, ScreenState>,
+    /// Backtick expressions are evaluated only from Flow JSON 6.0; before, they are text.
+    pub(crate) nested: bool,
 }
 
 impl Values for Stores<'_> {
@@ -82,12 +84,15 @@ impl Values for Stores<'_> {
 }
 
 /// Evaluates any string property value (a binding, a backtick expression or a literal).
-pub(crate) fn js(s: &str, values: &dyn Values) -> JsValue {
+pub(crate) fn js(s: &str, values: &Stores<'_>) -> JsValue {
+    if !values.nested && s.len() >= 2 && s.starts_with('`') && s.ends_with('`') {
+        return JsValue::String(s.to_owned());
+    }
     eval_str(s, values).unwrap_or(JsValue::Undefined)
 }
 
 /// A boolean property: a missing value or one that reads as undefined gives the default.
-pub(crate) fn flag(d: Option<&Dyn<bool>>, values: &dyn Values, default: bool) -> bool {
+pub(crate) fn flag(d: Option<&Dyn<bool>>, values: &Stores<'_>, default: bool) -> bool {
     match d {
         None => default,
         Some(Dyn::Literal(b)) => *b,
@@ -100,7 +105,7 @@ pub(crate) fn flag(d: Option<&Dyn<bool>>, values: &dyn Values, default: bool) ->
 }
 
 /// A text property as shown (undefined shows as empty).
-pub(crate) fn text(d: &Dyn<String>, values: &dyn Values) -> String {
+pub(crate) fn text(d: &Dyn<String>, values: &Stores<'_>) -> String {
     match d {
         Dyn::Literal(s) => s.clone(),
         Dyn::Dynamic(s) => match js(s, values) {
@@ -111,14 +116,14 @@ pub(crate) fn text(d: &Dyn<String>, values: &dyn Values) -> String {
 }
 
 /// A typed property (a list, a number): the literal, or the dynamic value read as `T`.
-pub(crate) fn typed<T: DeserializeOwned + Clone>(d: &Dyn<T>, values: &dyn Values) -> Option<T> {
+pub(crate) fn typed<T: DeserializeOwned + Clone>(d: &Dyn<T>, values: &Stores<'_>) -> Option<T> {
     match d {
         Dyn::Literal(t) => Some(t.clone()),
         Dyn::Dynamic(s) => serde_json::from_value(js(s, values).to_json()?).ok(),
     }
 }
 
-pub(crate) fn int(d: Option<&Dyn<Int>>, values: &dyn Values) -> Option<i64> {
+pub(crate) fn int(d: Option<&Dyn<Int>>, values: &Stores<'_>) -> Option<i64> {
     match d? {
         Dyn::Literal(i) => i.value(),
         Dyn::Dynamic(s) => {
@@ -132,7 +137,7 @@ pub(crate) fn int(d: Option<&Dyn<Int>>, values: &dyn Values) -> Option<i64> {
 /// arrays are resolved inside; a value that reads as undefined is dropped (`JSON.stringify`).
 pub(crate) fn resolve_payload(
     payload: Option<&Map<String, Value>>,
-    values: &dyn Values,
+    values: &Stores<'_>,
 ) -> Map<String, Value> {
     let mut out = Map::new();
     for (key, value) in payload.into_iter().flatten() {
@@ -143,7 +148,7 @@ pub(crate) fn resolve_payload(
     out
 }
 
-fn resolve_value(value: &Value, values: &dyn Values) -> Option<Value> {
+fn resolve_value(value: &Value, values: &Stores<'_>) -> Option<Value> {
     match value {
         Value::String(s) => js(s, values).to_json().filter(|v| !v.is_null()),
         Value::Array(items) => Some(Value::Array(
@@ -167,13 +172,13 @@ pub(crate) struct Rendered<'a> {
 
 /// The components of a screen that the phone renders: only the If/Switch branches chosen, with
 /// each component's visibility.
-pub(crate) fn render<'a>(children: &'a [Component], values: &dyn Values) -> Vec<Rendered<'a>> {
+pub(crate) fn render<'a>(children: &'a [Component], values: &Stores<'_>) -> Vec<Rendered<'a>> {
     let mut out = Vec::new();
     walk(children, values, true, &mut out);
     out
 }
 
-fn walk<'a>(list: &'a [Component], values: &dyn Values, shown: bool, out: &mut Vec<Rendered<'a>>) {
+fn walk<'a>(list: &'a [Component], values: &Stores<'_>, shown: bool, out: &mut Vec<Rendered<'a>>) {
     for component in list {
         let visible = shown && flag(visible_of(component), values, true);
         out.push(Rendered { component, visible });
@@ -257,7 +262,7 @@ pub(crate) fn required_of(c: &Component) -> Option<&Dyn<bool>> {
 }
 
 /// The label a person reads for an input (for messages).
-pub(crate) fn label_of(c: &Component, values: &dyn Values) -> Option<String> {
+pub(crate) fn label_of(c: &Component, values: &Stores<'_>) -> Option<String> {
     let d = match c {
         Component::TextInput(x) => &x.label,
         Component::TextArea(x) => &x.label,
@@ -275,7 +280,7 @@ pub(crate) fn label_of(c: &Component, values: &dyn Values) -> Option<String> {
 }
 
 /// The options of a selection component, as currently bound.
-pub(crate) fn options(c: &Component, values: &dyn Values) -> Vec<DataSourceItem> {
+pub(crate) fn options(c: &Component, values: &Stores<'_>) -> Vec<DataSourceItem> {
     let d = match c {
         Component::CheckboxGroup(x)
         | Component::RadioButtonsGroup(x)
@@ -286,7 +291,7 @@ pub(crate) fn options(c: &Component, values: &dyn Values) -> Vec<DataSourceItem>
     typed(d, values).unwrap_or_default()
 }
 
-pub(crate) fn item_enabled(item: &DataSourceItem, values: &dyn Values) -> bool {
+pub(crate) fn item_enabled(item: &DataSourceItem, values: &Stores<'_>) -> bool {
     flag(item.enabled.as_ref(), values, true)
 }
 
@@ -326,7 +331,7 @@ fn value_text(value: Option<&Value>) -> String {
 pub(crate) fn client_errors(
     rendered: &[Rendered<'_>],
     state: &ScreenState,
-    values: &dyn Values,
+    values: &Stores<'_>,
 ) -> Vec<(String, String)> {
     let mut errors = Vec::new();
     for r in rendered.iter().filter(|r| r.visible) {

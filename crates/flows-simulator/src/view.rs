@@ -174,14 +174,10 @@ impl<T: Transport> Simulator<T> {
             return None;
         }
         let id = self.history().last()?;
-        let (flow, states) = self.view_parts();
+        let (flow, values) = self.view_parts(id);
         let screen = flow.screen(id)?;
-        let values = Stores {
-            current: id,
-            screens: states,
-        };
         let empty = ScreenState::new();
-        let state = states.get(id).unwrap_or(&empty);
+        let state = values.screens.get(id).unwrap_or(&empty);
         let mut keys = Vec::new();
         pointers(&screen.layout.children, "/layout/children", &mut keys);
         let rendered = render(&screen.layout.children, &values);

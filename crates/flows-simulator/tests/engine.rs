@@ -875,3 +875,175 @@ async fn the_sample_flow_walks_to_completion_in_process() {
         .collect();
     assert!(statuses.iter().all(|s| *s == Some(200)), "{statuses:?}");
 }
+
+#[tokio::test]
+async fn data_api_4_requests_carry_a_flow_token_signature_the_endpoint_accepts() {
+    let mut json = serde_json::to_value(form_flow()).unwrap();
+    json["version"] = json!("7.3");
+    json["data_api_version"] = json!("4.0");
+    let endpoint = Endpoint::builder(KeySet::new(key()), form_router().with_state(()))
+        .app_secrets(SignatureVerifier::new("the-app-secret"))
+        .verify_flow_token_signature(true)
+        .build();
+    let t = InProcess::new(endpoint, key().public_key().clone()).with_app_secret("the-app-secret");
+    let phone = Simulator::open(flow(json), t, Open::data_exchange("t-4"))
+        .await
+        .unwrap();
+    assert_eq!(phone.screen().id(), "FORM");
+    let init = &phone.transcript().exchanges()[0];
+    assert_eq!(init.request["version"], "4.0");
+    let jwt = init.request["flow_token_signature"].as_str().unwrap();
+    let claims = SignatureVerifier::new("the-app-secret")
+        .verify_jwt_hs256(jwt)
+        .unwrap();
+    assert_eq!(claims["flow_token"], "t-4");
+    assert!(
+        SignatureVerifier::new("another")
+            .verify_jwt_hs256(jwt)
+            .is_err()
+    );
+}
+
+/// Answers the second request (the first after INIT) with a 200 whose body is no encrypted reply.
+struct GarbledSecond {
+    inner: InProcess,
+    posts: std::sync::atomic::AtomicUsize,
+}
+
+impl Transport for GarbledSecond {
+    fn public_key(&self) -> &PublicKey {
+        self.inner.public_key()
+    }
+    fn app_secret(&self) -> Option<&[u8]> {
+        None
+    }
+    async fn post(
+        &self,
+        headers: http::HeaderMap,
+        body: Bytes,
+    ) -> Result<RawReply, TransportError> {
+        let reply = self.inner.post(headers, body).await?;
+        let n = self.posts.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n == 1 {
+            return Ok(RawReply {
+                status: 200,
+                body: Bytes::from_static(b"bm90IGEgcmVwbHk="),
+            });
+        }
+        Ok(reply)
+    }
+}
+
+#[tokio::test]
+async fn an_undecryptable_reply_is_an_error_and_the_endpoint_is_told() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let router = form_router()
+        .on_error_notification(move |n, _| log.lock().unwrap().push(n.error_key.clone()));
+    let t = GarbledSecond {
+        inner: transport(router),
+        posts: 0.into(),
+    };
+    let mut phone = Simulator::open(form_flow(), t, Open::data_exchange("t"))
+        .await
+        .unwrap();
+    phone.set("name", "Ana").await.unwrap();
+    let err = phone.tap("Send").await.unwrap_err();
+    assert!(matches!(err, WalkError::InvalidReply(_)), "{err:?}");
+    assert!(matches!(phone.state(), FlowState::Failed { .. })); // an error screen, not a snackbar
+    let notification = phone.transcript().last().unwrap();
+    assert_eq!(notification.kind, ExchangeKind::ErrorNotification);
+    assert_eq!(
+        notification.request["data"]["error"],
+        "response-decryption-error"
+    );
+    assert_eq!(
+        notification.reply,
+        Some(json!({"data": {"acknowledged": true}}))
+    );
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        ["response-decryption-error"]
+    );
+}
+
+#[tokio::test]
+async fn a_navigation_list_item_is_tapped_by_its_title() {
+    let f = flow(json!({
+        "version": "7.2",
+        "screens": [
+            {"id": "MENU", "title": "Menu", "layout": layout(json!([
+                {"type": "NavigationList", "name": "menu", "list-items": [
+                    {"id": "a", "main-content": {"title": "Opening hours"},
+                     "on-click-action": {"name": "navigate", "next": {"type": "screen", "name": "HOURS"}, "payload": {"from": "menu"}}},
+                    {"id": "b", "main-content": {"title": "Prices"},
+                     "on-click-action": {"name": "navigate", "next": {"type": "screen", "name": "PRICES"}, "payload": {}}}
+                ]}
+            ]))},
+            {"id": "HOURS", "title": "Hours", "terminal": true, "data": {"from": {"type": "string", "__example__": "x"}},
+             "layout": layout(json!([{"type": "Footer", "label": "OK", "on-click-action": {"name": "complete"}}]))},
+            {"id": "PRICES", "title": "Prices", "terminal": true, "data": {},
+             "layout": layout(json!([{"type": "Footer", "label": "OK", "on-click-action": {"name": "complete"}}]))}
+        ]
+    }));
+    let mut phone = Simulator::open(
+        f,
+        transport(Router::new()),
+        Open::navigate("t", None, Map::new()),
+    )
+    .await
+    .unwrap();
+    let err = phone.tap("Contact").await.unwrap_err();
+    assert!(
+        err.to_string().contains("tappable: Opening hours, Prices"),
+        "{err}"
+    );
+    phone.tap("Opening hours").await.unwrap();
+    assert_eq!(phone.screen().id(), "HOURS");
+    assert_eq!(phone.screen().data()["from"], "menu");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_phone_can_walk_on_a_spawned_task() {
+    // Business tests drive several phones at once: the futures must be Send.
+    let walks: Vec<_> = (0..3)
+        .map(|i| {
+            tokio::spawn(async move {
+                let mut phone = Simulator::open(
+                    form_flow(),
+                    transport(form_router()),
+                    Open::data_exchange(format!("t-{i}")),
+                )
+                .await?;
+                phone.set("name", format!("User{i}")).await?;
+                phone.tap("Send").await?;
+                Ok::<_, WalkError>(phone.screen().data()["who"].clone())
+            })
+        })
+        .collect();
+    for (i, walk) in walks.into_iter().enumerate() {
+        assert_eq!(walk.await.unwrap().unwrap(), json!(format!("User{i}")));
+    }
+}
+
+#[tokio::test]
+async fn backticks_are_text_before_flow_json_6() {
+    let screens = json!([{"id": "ONE", "title": "One", "terminal": true, "layout": layout(json!([
+        {"type": "Footer", "label": "`'Pay ' 2 * 3`", "on-click-action": {"name": "complete"}}
+    ]))}]);
+    for (version, label) in [("5.1", "`'Pay ' 2 * 3`"), ("6.0", "Pay 6")] {
+        let f = flow(json!({"version": version, "screens": screens}));
+        let mut phone = Simulator::open(
+            f,
+            transport(Router::new()),
+            Open::navigate("t", None, Map::new()),
+        )
+        .await
+        .unwrap();
+        phone.tap(label).await.unwrap();
+        assert!(
+            matches!(phone.state(), FlowState::Completed { .. }),
+            "{version}"
+        );
+    }
+}

@@ -13,7 +13,10 @@ mod common;
 use std::time::Duration;
 
 use common::{Db, assert_contract, contract, databases, open_store, public_key, server, test_day};
+use flows_appointments::FLOW_JSON;
 use flows_appointments::sim::{Client, Outcome, Prefer, Rng, User, ids, request};
+use flows_json::Flow;
+use flows_simulator::{CompletedBy, ExchangeKind, FlowState, Http, Open, Simulator};
 use serde_json::{Value, json};
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -41,112 +44,229 @@ fn titles(data: &Value, key: &str) -> Vec<String> {
         .collect()
 }
 
+/// The phone's view of the screen data as JSON, for the list helpers.
+fn data_of(phone: &Phone) -> Value {
+    Value::Object(phone.screen().data().clone())
+}
+
+type Phone = Simulator<Http>;
+
+/// A simulated phone on the in-process server, over HTTP, holding the flow in `flow.json`.
+fn new_phone(server: &common::Server) -> Phone {
+    let transport = Http::new(&format!("http://{}/flow", server.addr), public_key(), None).unwrap();
+    Simulator::new(Flow::from_json(FLOW_JSON).unwrap(), transport).unwrap()
+}
+
+/// Opens the flow and walks it as a user would, to SUMMARY, for Cardiology in Lisbon on `day`.
+async fn walk_to_summary(
+    phone: &mut Phone,
+    token: String,
+    day: &str,
+    time: &str,
+    seat: &str,
+    name: &str,
+) {
+    phone.start(Open::data_exchange(token)).await.unwrap();
+    for (field, value) in [
+        ("department", "cardio"),
+        ("location", "lisbon"),
+        ("date", day),
+        ("time", time),
+    ] {
+        phone.set(field, value).await.unwrap();
+    }
+    phone.tap("Choose a seat").await.unwrap();
+    phone.set("seat", seat).await.unwrap();
+    phone.tap("Continue").await.unwrap();
+    let email = format!("{}@example.com", name.to_lowercase());
+    for (field, value) in [
+        ("name", name),
+        ("email", &email),
+        ("phone", "+351 912 000 001"),
+    ] {
+        phone.set(field, value).await.unwrap();
+    }
+    phone.tap("Review").await.unwrap();
+    assert_eq!(phone.screen().id(), "SUMMARY");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scripted_walk_fits_the_contract_in_two_round_trips_per_request() {
     for_each_db(|db| async move {
         let server = server(open_store(&db).await, false).await;
-        let (token, _) = server.store.issue_token(Duration::from_secs(600)).await.unwrap();
-        let mut client = Client::new(server.addr, public_key());
-        let mut user = User::new(&mut client, token.clone(), Rng::new(1));
+        let (token, _) = server
+            .store
+            .issue_token(Duration::from_secs(600))
+            .await
+            .unwrap();
         let store = server.store.clone();
-        let mut step = async |action: &str, screen: Option<&str>, data: Value| {
-            let before = store.query_count();
-            let answer = user.send(action, screen, data).await.unwrap();
-            let queries = store.query_count() - before;
-            assert!(queries <= 2, "{action} {screen:?}: {queries} database round trips");
-            answer
-        };
+        let mut phone = new_phone(&server);
+        // Every user action that reaches the endpoint costs at most two database round trips per
+        // request; the phone itself checks every reply against flow.json (and would fail the step).
+        macro_rules! step {
+            ($what:expr) => {{
+                let (before, sent) = (store.query_count(), phone.transcript().len());
+                $what.await.unwrap();
+                let requests = phone.transcript().len() - sent;
+                let queries = store.query_count() - before;
+                assert!(
+                    queries <= 2 * requests as u64,
+                    "{}: {queries} database round trips for {requests} requests",
+                    stringify!($what)
+                );
+            }};
+        }
         let day = test_day();
 
-        let init = step("INIT", None, json!({})).await;
-        assert_eq!(init.screen(), Some("APPOINTMENT"));
-        let data = init.data();
-        assert_eq!(titles(data, "department"), ["Cardiology", "Dermatology"]);
+        step!(phone.start(Open::data_exchange(token.clone())));
+        assert_eq!(phone.screen().id(), "APPOINTMENT");
+        let data = data_of(&phone);
+        assert_eq!(titles(&data, "department"), ["Cardiology", "Dermatology"]);
         for list in ["location", "date", "time"] {
             assert_eq!(data[list], json!([]), "{list}");
         }
         for flag in ["is_location_enabled", "is_date_enabled", "is_time_enabled"] {
             assert_eq!(data[flag], json!(false), "{flag}");
         }
+        // The phone greys out the pickers the endpoint has not enabled yet.
+        assert!(phone.set("location", "lisbon").await.is_err());
 
-        let answer = step("data_exchange", Some("APPOINTMENT"), json!({"trigger": "department_selected", "department": "cardio"})).await;
-        assert_eq!(answer.data()["location"], json!([{"id": "lisbon", "title": "Lisbon Centre"}]));
-        assert_eq!(answer.data()["is_location_enabled"], json!(true));
-        assert_eq!(answer.data()["is_date_enabled"], json!(false));
-
-        // Without a trigger too: what is chosen so far decides.
-        let answer = step("data_exchange", Some("APPOINTMENT"), json!({"department": "cardio", "location": "lisbon"})).await;
-        assert_eq!(ids(answer.data(), "date"), std::slice::from_ref(&day));
-        assert_eq!(answer.data()["is_date_enabled"], json!(true));
-        assert_eq!(answer.data()["is_time_enabled"], json!(false));
-
-        let answer = step("data_exchange", Some("APPOINTMENT"), json!({"trigger": "date_selected", "department": "cardio", "location": "lisbon", "date": day})).await;
-        assert_eq!(answer.data()["is_time_enabled"], json!(true));
-        // 11:00 has no free seat: listed, disabled.
+        step!(phone.set("department", "cardio"));
+        let request = &phone.transcript().last().unwrap().request;
         assert_eq!(
-            answer.data()["time"],
+            request["data"],
+            json!({"trigger": "department_selected", "department": "cardio"})
+        );
+        let data = data_of(&phone);
+        assert_eq!(
+            data["location"],
+            json!([{"id": "lisbon", "title": "Lisbon Centre"}])
+        );
+        assert_eq!(data["is_location_enabled"], json!(true));
+        assert_eq!(data["is_date_enabled"], json!(false));
+
+        step!(phone.set("location", "lisbon"));
+        let data = data_of(&phone);
+        assert_eq!(ids(&data, "date"), std::slice::from_ref(&day));
+        assert_eq!(data["is_date_enabled"], json!(true));
+        assert_eq!(data["is_time_enabled"], json!(false));
+
+        step!(phone.set("date", day.as_str()));
+        let data = data_of(&phone);
+        assert_eq!(data["is_time_enabled"], json!(true));
+        // 11:00 has no free seat: listed, disabled, and the phone will not choose it.
+        assert_eq!(
+            data["time"],
             json!([
                 {"id": "09:00", "title": "09:00"},
                 {"id": "10:00", "title": "10:00"},
                 {"id": "11:00", "title": "11:00 (full)", "enabled": false},
             ])
         );
+        assert!(phone.set("time", "11:00").await.is_err());
+        step!(phone.set("time", "09:00"));
 
-        let choice = json!({"department": "cardio", "location": "lisbon", "date": day, "time": "09:00"});
-        let mut submit = choice.clone();
-        submit["trigger"] = json!("submit");
-        let seats = step("data_exchange", Some("APPOINTMENT"), submit).await;
-        assert_eq!(seats.screen(), Some("SEATS"));
-        assert_eq!(ids(seats.data(), "seats"), ["A1", "A2", "A3"]);
-        let slot = seats.data()["slot"].as_str().unwrap();
-        assert!(slot.starts_with("Cardiology, Lisbon Centre, ") && slot.ends_with(" at 09:00"), "{slot}");
+        let choice =
+            json!({"department": "cardio", "location": "lisbon", "date": day, "time": "09:00"});
+        step!(phone.tap("Choose a seat"));
+        assert_eq!(phone.screen().id(), "SEATS");
+        let seats = data_of(&phone);
+        assert_eq!(ids(&seats, "seats"), ["A1", "A2", "A3"]);
+        let slot = seats["slot"].as_str().unwrap();
+        assert!(
+            slot.starts_with("Cardiology, Lisbon Centre, ") && slot.ends_with(" at 09:00"),
+            "{slot}"
+        );
         for key in ["department", "location", "date", "time"] {
-            assert_eq!(seats.data()[key], choice[key], "{key}");
+            assert_eq!(seats[key], choice[key], "{key}");
         }
+
+        step!(phone.set("seat", "A2"));
+        step!(phone.tap("Continue"));
+        assert_eq!(phone.screen().id(), "DETAILS");
+        assert_eq!(phone.screen().data()["seat"], json!("A2"));
+        assert_eq!(phone.screen().data()["time"], json!("09:00"));
 
         let mut data = choice.clone();
         data["seat"] = json!("A2");
-        let details = step("data_exchange", Some("SEATS"), data.clone()).await;
-        assert_eq!(details.screen(), Some("DETAILS"));
-        assert_eq!(details.data()["seat"], json!("A2"));
-        assert_eq!(details.data()["time"], json!("09:00"));
-
         data["name"] = json!("Ana Silva");
         data["email"] = json!("ana@example.com");
         data["phone"] = json!("+351 912 345 678");
         data["more_details"] = json!("Wheelchair access, please");
-        let summary = step("data_exchange", Some("DETAILS"), data.clone()).await;
-        assert_eq!(summary.screen(), Some("SUMMARY"));
-        let appointment = summary.data()["appointment"].as_str().unwrap();
-        assert!(appointment.starts_with("Cardiology at Lisbon Centre\n"), "{appointment}");
+        for key in ["name", "email", "phone", "more_details"] {
+            step!(phone.set(key, data[key].clone()));
+        }
+        step!(phone.tap("Review"));
+        assert_eq!(phone.screen().id(), "SUMMARY");
+        let summary = data_of(&phone);
+        let appointment = summary["appointment"].as_str().unwrap();
+        assert!(
+            appointment.starts_with("Cardiology at Lisbon Centre\n"),
+            "{appointment}"
+        );
         assert!(appointment.ends_with("at 09:00, seat A2"), "{appointment}");
-        let details = summary.data()["details"].as_str().unwrap();
-        assert!(details.contains("Email: ana@example.com") && details.contains("Wheelchair"), "{details}");
-        for key in ["department", "location", "date", "time", "seat", "name", "email", "phone", "more_details"] {
-            assert_eq!(summary.data()[key], data[key], "{key}");
+        let details = summary["details"].as_str().unwrap();
+        assert!(
+            details.contains("Email: ana@example.com") && details.contains("Wheelchair"),
+            "{details}"
+        );
+        for key in [
+            "department",
+            "location",
+            "date",
+            "time",
+            "seat",
+            "name",
+            "email",
+            "phone",
+            "more_details",
+        ] {
+            assert_eq!(summary[key], data[key], "{key}");
         }
 
-        let done = step("data_exchange", Some("SUMMARY"), data.clone()).await;
-        assert_eq!(done.screen(), Some("SUCCESS"));
-        let params = &done.data()["extension_message_response"]["params"];
+        step!(phone.tap("Book"));
+        let FlowState::Completed {
+            params: Some(params),
+            by: CompletedBy::Endpoint,
+        } = phone.state()
+        else {
+            panic!("not completed by the endpoint: {:?}", phone.state());
+        };
         assert_eq!(params["flow_token"], json!(token));
         let booking_id = params["booking_id"].as_str().unwrap().to_owned();
         assert!(booking_id.starts_with("BK-"));
+        assert!(
+            phone
+                .transcript()
+                .exchanges()
+                .iter()
+                .all(|e| e.kind == ExchangeKind::Request && e.status == Some(200)),
+            "every request answered 200, no error notification sent"
+        );
 
-        assert_contract(&contract(), &user.steps);
         // The token is used, in the same statement as the booking.
         let record = server.store.token_record(&token).await.unwrap().unwrap();
         assert!(record.0.is_some());
         assert_eq!(record.1.as_deref(), Some(booking_id.as_str()));
 
         // The seat is gone for everyone else.
-        let (other, _) = server.store.issue_token(Duration::from_secs(600)).await.unwrap();
-        let mut client = Client::new(server.addr, public_key());
-        let mut user = User::new(&mut client, other, Rng::new(2));
-        let mut submit = choice.clone();
-        submit["trigger"] = json!("submit");
-        let seats = user.send("data_exchange", Some("APPOINTMENT"), submit).await.unwrap();
-        assert_eq!(ids(seats.data(), "seats"), ["A1", "A3"]);
+        let (other, _) = server
+            .store
+            .issue_token(Duration::from_secs(600))
+            .await
+            .unwrap();
+        let mut second = new_phone(&server);
+        second.start(Open::data_exchange(other)).await.unwrap();
+        for (name, value) in [
+            ("department", "cardio"),
+            ("location", "lisbon"),
+            ("date", day.as_str()),
+            ("time", "09:00"),
+        ] {
+            second.set(name, value).await.unwrap();
+        }
+        second.tap("Choose a seat").await.unwrap();
+        assert_eq!(ids(&data_of(&second), "seats"), ["A1", "A3"]);
     })
     .await;
 }
@@ -319,85 +439,67 @@ async fn back_from_seats_rereads_availability_and_a_taken_seat_returns_to_seats(
     for_each_db(|db| async move {
         let server = server(open_store(&db).await, false).await;
         let day = test_day();
-        let choice =
-            json!({"department": "cardio", "location": "lisbon", "date": day, "time": "10:00"});
-        let (token, _) = server
-            .store
-            .issue_token(Duration::from_secs(600))
-            .await
-            .unwrap();
-        let mut client = Client::new(server.addr, public_key());
-        let mut alice = User::new(&mut client, token, Rng::new(6));
-        let mut submit = choice.clone();
-        submit["trigger"] = json!("submit");
-        let seats = alice
-            .send("data_exchange", Some("APPOINTMENT"), submit)
-            .await
-            .unwrap();
-        assert_eq!(ids(seats.data(), "seats"), ["S1"]);
-        let mut data = choice.clone();
-        data["seat"] = json!("S1");
-        data["name"] = json!("Alice");
-        data["email"] = json!("alice@example.com");
-        data["phone"] = json!("+351 912 000 001");
-        data["more_details"] = json!("");
-        assert_eq!(
-            alice
-                .send("data_exchange", Some("DETAILS"), data.clone())
+        let token = || async {
+            server
+                .store
+                .issue_token(Duration::from_secs(600))
                 .await
                 .unwrap()
-                .screen(),
-            Some("SUMMARY")
-        );
+                .0
+        };
+
+        // Alice and Bob both reach SUMMARY for the one seat of 10:00.
+        let mut alice = new_phone(&server);
+        walk_to_summary(&mut alice, token().await, &day, "10:00", "S1", "Alice").await;
+        let mut bob = new_phone(&server);
+        walk_to_summary(&mut bob, token().await, &day, "10:00", "S1", "Bob").await;
 
         // Bob books S1 first.
-        let (bob_token, _) = server
-            .store
-            .issue_token(Duration::from_secs(600))
-            .await
-            .unwrap();
-        let mut bob_client = Client::new(server.addr, public_key());
-        let mut bob = User::new(&mut bob_client, bob_token, Rng::new(7));
-        let mut bob_data = data.clone();
-        bob_data["name"] = json!("Bob");
-        let done = bob
-            .send("data_exchange", Some("SUMMARY"), bob_data)
-            .await
-            .unwrap();
-        assert_eq!(done.screen(), Some("SUCCESS"));
+        bob.tap("Book").await.unwrap();
+        assert!(matches!(
+            bob.state(),
+            FlowState::Completed {
+                by: CompletedBy::Endpoint,
+                ..
+            }
+        ));
 
-        // Alice's booking: back to SEATS with a message and the (now empty) free seats.
-        let taken = alice
-            .send("data_exchange", Some("SUMMARY"), data)
-            .await
-            .unwrap();
-        assert_eq!(taken.screen(), Some("SEATS"));
+        // Alice's booking: back to SEATS with a snackbar and the (now empty) free seats.
+        alice.tap("Book").await.unwrap();
+        assert_eq!(alice.screen().id(), "SEATS");
         assert!(
-            taken.data()["error_message"]
-                .as_str()
-                .unwrap()
-                .contains("fully booked")
+            alice.snackbar().unwrap().contains("fully booked"),
+            "{:?}",
+            alice.snackbar()
         );
-        assert_eq!(taken.data()["seats"], json!([]));
+        assert_eq!(alice.screen().data()["seats"], json!([]));
         assert!(
-            taken.data()["slot"]
+            alice.screen().data()["slot"]
                 .as_str()
                 .unwrap()
                 .starts_with("Cardiology, Lisbon Centre")
         );
+        // S1 is no longer offered: the phone cannot choose it.
+        assert!(alice.set("seat", "S1").await.is_err());
 
-        // BACK from SEATS: APPOINTMENT with the lists for her choice, 10:00 now disabled.
-        let back = alice.send("BACK", Some("SEATS"), json!({})).await.unwrap();
-        assert_eq!(back.screen(), Some("APPOINTMENT"));
-        assert_eq!(back.data()["is_time_enabled"], json!(true));
-        assert_eq!(ids(back.data(), "time"), ["09:00"]);
+        // Back on SEATS (refresh_on_back): the phone sends BACK; APPOINTMENT comes back with the
+        // lists for her choice, 10:00 now disabled.
+        alice.back().await.unwrap();
+        let back = alice.transcript().last().unwrap();
+        assert_eq!(back.request["action"], "BACK");
+        assert_eq!(back.request["screen"], "SEATS");
+        assert_eq!(alice.screen().id(), "APPOINTMENT");
+        let data = data_of(&alice);
+        assert_eq!(data["is_time_enabled"], json!(true));
+        assert_eq!(ids(&data, "time"), ["09:00"]);
         assert!(
-            back.data()["time"]
+            data["time"]
                 .as_array()
                 .unwrap()
                 .iter()
                 .any(|t| t["id"] == "10:00" && t["enabled"] == false)
         );
+        assert!(alice.set("time", "10:00").await.is_err());
 
         // BACK with no remembered choice: the first screen, fresh.
         let (fresh, _) = server
@@ -411,8 +513,7 @@ async fn back_from_seats_rereads_availability_and_a_taken_seat_returns_to_seats(
         assert_eq!(back.screen(), Some("APPOINTMENT"));
         assert_eq!(back.data()["is_location_enabled"], json!(false));
 
-        assert_contract(&contract(), &alice.steps);
-        assert_contract(&contract(), &bob.steps);
+        // Carol's BACK is not one a phone would send (no session): checked by hand.
         assert_contract(&contract(), &carol.steps);
     })
     .await;
