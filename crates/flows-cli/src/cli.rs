@@ -147,6 +147,15 @@ Exit status 0 when every step held, 1 when one failed, 2 for a usage or input er
 
     /// Check Flow JSON files locally the way Meta validates them (and for what the phone rejects).
     Lint(crate::lint::LintArgs),
+    /// Run a flow in your browser against its endpoint: the screen as WhatsApp draws it, beside an
+    /// inspector of every decrypted exchange.
+    #[command(after_help = "\
+Example:
+  flows preview flow.json --endpoint http://127.0.0.1:3000/flow --public-key keys/public.pem
+  # open http://127.0.0.1:8800/ ; edits to flow.json are picked up on the next poll
+
+The page and its assets are built into `flows`; nothing is fetched from the network.")]
+    Preview(crate::preview::PreviewArgs),
 }
 
 /// `flows keygen`.

@@ -24,6 +24,7 @@ mod lint_gate;
 mod load;
 mod media;
 mod message;
+mod preview;
 mod send;
 mod walk;
 
@@ -68,6 +69,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Command::Message(args) => runtime(false)?.block_on(message::run(args)),
         Command::Walk(args) => runtime(false)?.block_on(walk::run(&args, &passphrase_env)),
         Command::Lint(args) => lint::run(&args),
+        Command::Preview(args) => preview::run(&args, &passphrase_env),
     }
 }
 

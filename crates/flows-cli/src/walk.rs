@@ -1,7 +1,7 @@
 //! `flows walk`: a scripted walk of a flow against its endpoint, as the WhatsApp client runs it
 //! (flows-simulator), for CI.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, ValueEnum};
@@ -69,6 +69,28 @@ pub(crate) enum FlowAction {
     Navigate,
 }
 
+/// The transport to the endpoint as WhatsApp sends to it, for `walk` and `preview`: encrypted to
+/// the public key, signed with the app secret in `app_secret_env` when named.
+pub(crate) fn http_transport(
+    endpoint: &str,
+    public_key: &Path,
+    app_secret_env: Option<&str>,
+    passphrase_env: &str,
+) -> Result<Http, Failure> {
+    let public = keys::load_public(public_key, passphrase_env)?;
+    let secret = send::app_secret(app_secret_env)?;
+    let transport = Http::new(endpoint, public, secret.map(|s| s.to_vec()))
+        .map_err(|e| Failure::local(e.to_string()))?;
+    // A public key file can be read again after a 421; a private key would need its passphrase.
+    Ok(
+        if std::fs::read_to_string(public_key).is_ok_and(|pem| PublicKey::from_pem(&pem).is_ok()) {
+            transport.with_key_file(public_key)
+        } else {
+            transport
+        },
+    )
+}
+
 /// Runs the walk; exit 0 when every step held, 1 when one failed, 2 for bad input.
 pub(crate) async fn run(args: &WalkArgs, passphrase_env: &str) -> Result<Exit, Failure> {
     let read = |path: &PathBuf, what: &str| {
@@ -104,15 +126,12 @@ pub(crate) async fn run(args: &WalkArgs, passphrase_env: &str) -> Result<Exit, F
         Open::data_exchange(token)
     };
 
-    let public = keys::load_public(&args.public_key, passphrase_env)?;
-    let secret = send::app_secret(args.app_secret_env.as_deref())?;
-    let mut transport = Http::new(&args.endpoint, public, secret.map(|s| s.to_vec()))
-        .map_err(|e| Failure::local(e.to_string()))?;
-    // A public key file can be read again after a 421; a private key would need its passphrase.
-    if std::fs::read_to_string(&args.public_key).is_ok_and(|pem| PublicKey::from_pem(&pem).is_ok())
-    {
-        transport = transport.with_key_file(&args.public_key);
-    }
+    let transport = http_transport(
+        &args.endpoint,
+        &args.public_key,
+        args.app_secret_env.as_deref(),
+        passphrase_env,
+    )?;
     let mut phone = Simulator::new(flow, transport)
         .map_err(|e| Failure::local(format!("{}: {e}", args.flow_json.display())))?;
 

@@ -467,6 +467,11 @@ impl<T: Transport> Simulator<T> {
         &self.flow_token
     }
 
+    /// The flow and the stores as seen from screen `current`, for the rich view (view.rs).
+    pub(crate) fn view_parts<'a>(&'a self, current: &'a str) -> (&'a Flow, Stores<'a>) {
+        (&self.flow, self.values(current))
+    }
+
     /// Fills in or chooses: text for TextInput/TextArea, an option id for RadioButtonsGroup and
     /// Dropdown, an array of ids for CheckboxGroup and ChipsSelector, a boolean for OptIn,
     /// `"YYYY-MM-DD"` for DatePicker. Fires the on-select / on-unselect actions as the phone does.

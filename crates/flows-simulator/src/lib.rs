@@ -76,6 +76,7 @@ mod render;
 pub mod script;
 mod transcript;
 mod transport;
+mod view;
 
 pub use engine::{
     CLIENT_TIMEOUT, CompletedBy, ComponentView, FlowState, GENERIC_ERROR, Open, ScreenView,
@@ -84,3 +85,6 @@ pub use engine::{
 pub use error::{ActionError, WalkError};
 pub use transcript::{Exchange, ExchangeKind, Transcript};
 pub use transport::{Http, InProcess, RawReply, Transport, TransportError};
+pub use view::{
+    ComponentDetail, FooterDetail, ImageDetail, ItemDetail, OptionDetail, READ_MORE, ScreenDetail,
+};

@@ -247,7 +247,7 @@ pub(crate) fn enabled_of(c: &Component) -> Option<&Dyn<bool>> {
     }
 }
 
-fn required_of(c: &Component) -> Option<&Dyn<bool>> {
+pub(crate) fn required_of(c: &Component) -> Option<&Dyn<bool>> {
     match c {
         Component::TextInput(x) => x.required.as_ref(),
         Component::TextArea(x) => x.required.as_ref(),
