@@ -883,7 +883,7 @@ async fn data_api_4_requests_carry_a_flow_token_signature_the_endpoint_accepts()
     json["data_api_version"] = json!("4.0");
     let endpoint = Endpoint::builder(KeySet::new(key()), form_router().with_state(()))
         .app_secrets(SignatureVerifier::new("the-app-secret"))
-        .verify_flow_token_signature(true)
+        .verify_flow_token_signature(SignatureVerifier::new("the-app-secret"))
         .build();
     let t = InProcess::new(endpoint, key().public_key().clone()).with_app_secret("the-app-secret");
     let phone = Simulator::open(flow(json), t, Open::data_exchange("t-4"))
