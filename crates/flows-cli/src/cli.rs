@@ -264,7 +264,12 @@ pub(crate) struct SendArgs {
     pub(crate) data: Option<String>,
 
     /// The flow token (with --init, default `flows-cli-test-token`; with --action, sent only if given).
-    #[arg(long, value_name = "T", conflicts_with = "ping")]
+    #[arg(
+        long,
+        value_name = "T",
+        conflicts_with = "ping",
+        allow_hyphen_values = true
+    )]
     pub(crate) flow_token: Option<String>,
 
     /// Give up after this long (WhatsApp itself waits 10 s).

@@ -33,8 +33,9 @@ pub(crate) struct WalkArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) app_secret_env: Option<String>,
 
-    /// The flow token the message carries (default: a new one per run).
-    #[arg(long, value_name = "T")]
+    /// The flow token the message carries (default: a new one per run). Tokens may start with `-`
+    /// (base64url), so a value after the flag is always taken as the token.
+    #[arg(long, value_name = "T", allow_hyphen_values = true)]
     pub(crate) flow_token: Option<String>,
 
     /// How the message opens the flow (default: data_exchange for a flow with data_api_version,

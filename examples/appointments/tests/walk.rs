@@ -150,7 +150,12 @@ async fn walk(url: &str, token: &str, script: &Path, extra: &[&str]) -> Walked {
         Command::new(flows_binary())
             .arg("walk")
             .arg(workspace().join("examples/appointments/flow.json"))
-            .args(["--endpoint", url, "--flow-token", token, "--public-key"])
+            .args([
+                "--endpoint",
+                url,
+                &format!("--flow-token={token}"),
+                "--public-key",
+            ])
             .arg(workspace().join(
                 "crates/whatsapp-flows-crypto/tests/fixtures/keys/openssl-genpkey-pkcs8.pub.pem",
             ))
