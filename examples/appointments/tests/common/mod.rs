@@ -259,8 +259,11 @@ pub async fn open_store(db: &Db) -> Store {
 
 pub async fn server(store: Store, accept_any_token: bool) -> Server {
     let flow = flow(App::new(store.clone(), accept_any_token));
+    // These tests are about bookings, not overload: 50 users decrypting at once in a debug build
+    // wait longer than the default queue timeout and would be shed (503), so allow a long wait.
     let endpoint = Endpoint::builder(KeySet::new(key()), flow)
         .contract(contract())
+        .queue_timeout(std::time::Duration::from_secs(60))
         .build();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
