@@ -22,6 +22,8 @@
 mod blackbox;
 mod http;
 mod process;
+mod runtime;
+pub mod tls;
 
 use std::collections::BTreeMap;
 
@@ -38,6 +40,10 @@ use whatsapp_flows_crypto::{
 pub use blackbox::{conformance_and_graceful_shutdown, start_up_failures};
 pub use http::HttpTarget;
 pub use process::{ServerProcess, run_to_exit};
+pub use runtime::{
+    configuration_failures, connections_beyond_the_limit_are_refused, idle_connections_are_closed,
+    slow_clients_are_cut_off, tls_certificate_reload, tls_conformance,
+};
 
 /// The folder of the crypto crate's key fixtures.
 pub const KEY_DIR: &str = concat!(
