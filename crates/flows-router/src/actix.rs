@@ -20,7 +20,7 @@
 //! ```
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use actix_web::http::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 
@@ -101,10 +101,16 @@ async fn not_found() -> HttpResponse {
 }
 
 fn respond(reply: Reply) -> HttpResponse {
-    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    HttpResponse::build(status)
-        .insert_header((CONTENT_TYPE, reply.content_type))
-        .body(reply.body)
+    // actix-web 4 is on `http` 0.2, whose StatusCode is another type; every code `Reply` holds is
+    // in 100..=999, which both accept.
+    let status =
+        StatusCode::from_u16(reply.status.as_u16()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = HttpResponse::build(status);
+    response.insert_header((CONTENT_TYPE, reply.content_type));
+    if let Some(seconds) = reply.retry_after {
+        response.insert_header((RETRY_AFTER, seconds));
+    }
+    response.body(reply.body)
 }
 
 fn plain(status: StatusCode, body: &'static str) -> HttpResponse {

@@ -5,11 +5,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use http::StatusCode;
 use tracing::Instrument as _;
 use whatsapp_flows_crypto::{KeySet, RequestError, ResponseContext, SignatureVerifier};
 
 use crate::metrics::Metrics;
-use crate::request::FlowRequest;
+use crate::request::{Action, FlowRequest};
+use crate::response::FlowResponse;
 use crate::router::{Flow, Outcome};
 use crate::rsa_pool::RsaPool;
 
@@ -17,6 +19,15 @@ use crate::rsa_pool::RsaPool;
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;
 /// Default handler time limit: under Meta's 10 s timeout, so the reply is a logged 500, not silence.
 pub const DEFAULT_HANDLER_TIMEOUT: Duration = Duration::from_secs(9);
+/// Default RSA queue timeout: a request that cannot start its decryption within 250 ms is answered
+/// `503` with `Retry-After: 1` at once instead.
+///
+/// Why 250 ms: Meta's first latency alert fires at p90 > 1 s. An admitted request waits at most this
+/// long for an RSA thread, then spends about 1 ms in RSA and its handler's own time; 250 ms leaves
+/// three quarters of the budget for the network between Meta and the endpoint (TLS set-up included),
+/// the handler (a database call) and scheduling noise, while still absorbing a burst of about 250
+/// requests per core (at ~1 ms of RSA each) without shedding any.
+pub const DEFAULT_QUEUE_TIMEOUT: Duration = Duration::from_millis(250);
 
 const TEXT: &str = "text/plain; charset=utf-8";
 const JSON: &str = "application/json";
@@ -47,25 +58,70 @@ impl<const N: usize> RequestHeaders for [(&str, &str); N] {
     }
 }
 
-/// What to send back: status, `Content-Type` and body.
+/// What to send back: status, `Content-Type`, `Retry-After` and body.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Reply {
     /// HTTP status code.
-    pub status: u16,
+    pub status: StatusCode,
     /// The `Content-Type` header value.
     pub content_type: &'static str,
+    /// The `Retry-After` header value in seconds, if one is to be sent (with `503`).
+    pub retry_after: Option<u32>,
     /// The body.
     pub body: Bytes,
 }
 
 impl Reply {
-    fn text(status: u16, body: &'static str) -> Self {
+    pub(crate) fn new(status: StatusCode, content_type: &'static str, body: Bytes) -> Self {
         Self {
             status,
-            content_type: TEXT,
-            body: Bytes::from_static(body.as_bytes()),
+            content_type,
+            retry_after: None,
+            body,
         }
+    }
+
+    pub(crate) fn text(status: StatusCode, body: &'static str) -> Self {
+        Self::new(status, TEXT, Bytes::from_static(body.as_bytes()))
+    }
+}
+
+/// A check on every reply a handler returns, before it is encrypted: a reply it refuses is logged at
+/// error level with each reason and answered with HTTP 500 instead.
+///
+/// [`FlowContract`](crate::contract::FlowContract) implements it (feature `contract`); set it with
+/// [`EndpointBuilder::contract`], or any other check with [`EndpointBuilder::reply_check`]. Built-in
+/// replies (ping, error acknowledgements) and 427s are not checked.
+///
+/// ```
+/// use flows_router::{Action, FlowResponse, ReplyCheck};
+///
+/// /// Refuses any reply that sends the user to a screen called `DEBUG`.
+/// struct NoDebugScreen;
+/// impl ReplyCheck for NoDebugScreen {
+///     fn check(&self, _: &Action, _: Option<&str>, reply: &FlowResponse) -> Vec<String> {
+///         match reply.screen() {
+///             Some("DEBUG") => vec!["the DEBUG screen is not for users".to_owned()],
+///             _ => Vec::new(),
+///         }
+///     }
+/// }
+/// assert!(NoDebugScreen.check(&Action::Init, None, &FlowResponse::next_screen("DEBUG")).len() == 1);
+/// ```
+pub trait ReplyCheck: Send + Sync + 'static {
+    /// What is wrong with `reply` to a request with this `action`, sent from `screen`; empty if
+    /// nothing is.
+    fn check(&self, action: &Action, screen: Option<&str>, reply: &FlowResponse) -> Vec<String>;
+}
+
+#[cfg(feature = "contract")]
+impl ReplyCheck for crate::contract::FlowContract {
+    fn check(&self, action: &Action, screen: Option<&str>, reply: &FlowResponse) -> Vec<String> {
+        self.check_reply(action, screen, reply)
+            .iter()
+            .map(ToString::to_string)
+            .collect()
     }
 }
 
@@ -109,10 +165,10 @@ struct Inner {
     plain_427: bool,
     verify_token_signature: bool,
     handler_timeout: Duration,
+    queue_timeout: Duration,
     rsa: RsaPool,
     metrics: Metrics,
-    #[cfg(feature = "contract")]
-    contract: Option<Arc<crate::contract::FlowContract>>,
+    reply_check: Option<Arc<dyn ReplyCheck>>,
 }
 
 /// Configures an [`Endpoint`].
@@ -134,10 +190,10 @@ impl Endpoint {
                 plain_427: false,
                 verify_token_signature: false,
                 handler_timeout: DEFAULT_HANDLER_TIMEOUT,
+                queue_timeout: DEFAULT_QUEUE_TIMEOUT,
                 rsa: RsaPool::new(cores),
                 metrics: Metrics::default(),
-                #[cfg(feature = "contract")]
-                contract: None,
+                reply_check: None,
             },
         }
     }
@@ -158,7 +214,7 @@ impl Endpoint {
     /// [`max_body_size`](Self::max_body_size) rather than buffer it.
     #[must_use]
     pub fn reject_too_large(&self) -> Reply {
-        let reply = Reply::text(413, "request body too large\n");
+        let reply = Reply::text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n");
         self.inner
             .metrics
             .record(None, reply.status, Duration::ZERO);
@@ -178,10 +234,10 @@ impl Endpoint {
         );
         let (reply, action) = self.process(headers, body).instrument(span.clone()).await;
         let latency = started.elapsed();
-        span.record("status", reply.status);
+        span.record("status", reply.status.as_u16());
         span.record("latency_ms", latency.as_secs_f64() * 1e3);
         span.in_scope(|| {
-            if reply.status == 200 {
+            if reply.status == StatusCode::OK {
                 tracing::info!("answered");
             } else {
                 tracing::warn!("answered with an error status");
@@ -199,7 +255,10 @@ impl Endpoint {
         let inner = &self.inner;
         if body.len() > inner.max_body {
             tracing::warn!(limit = inner.max_body, "request body too large");
-            return (Reply::text(413, "request body too large\n"), None);
+            return (
+                Reply::text(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n"),
+                None,
+            );
         }
         if let Some(secrets) = &inner.app_secrets
             && let Err(error) = secrets.verify(
@@ -209,7 +268,10 @@ impl Endpoint {
         {
             tracing::warn!(%error, "request signature check failed");
             return (
-                Reply::text(432, "request signature authentication failed\n"),
+                Reply::text(
+                    meta_status(432),
+                    "request signature authentication failed\n",
+                ),
                 None,
             );
         }
@@ -223,7 +285,10 @@ impl Endpoint {
             Ok(request) => request,
             Err(error) => {
                 tracing::warn!(%error, "decrypted request is not a Flows request");
-                return (Reply::text(400, "not a WhatsApp Flows request\n"), None);
+                return (
+                    Reply::text(StatusCode::BAD_REQUEST, "not a WhatsApp Flows request\n"),
+                    None,
+                );
             }
         };
         drop(plaintext);
@@ -239,9 +304,9 @@ impl Endpoint {
         {
             return (self.invalid_token(responder, error_msg), Some(action));
         }
-        #[cfg(feature = "contract")]
+        // The check needs to know what the reply answers; the request itself goes to the handler.
         let origin = inner
-            .contract
+            .reply_check
             .as_ref()
             .map(|_| (request.action.clone(), request.screen.clone()));
         let outcome =
@@ -249,40 +314,44 @@ impl Endpoint {
                 Ok(outcome) => outcome,
                 Err(_) => {
                     tracing::error!(timeout = ?inner.handler_timeout, "handler timed out");
-                    return (Reply::text(500, "handler timed out\n"), Some(action));
+                    return (
+                        Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "handler timed out\n"),
+                        Some(action),
+                    );
                 }
             };
-        #[cfg(feature = "contract")]
-        if let (Some(contract), Some((request_action, screen)), Outcome::Reply(response)) =
-            (&inner.contract, &origin, &outcome)
+        if let (Some(check), Some((request_action, screen)), Outcome::Reply(response)) =
+            (&inner.reply_check, &origin, &outcome)
         {
-            let violations = contract.check_reply(request_action, screen.as_deref(), response);
+            let violations = check.check(request_action, screen.as_deref(), response);
             if !violations.is_empty() {
                 for violation in &violations {
-                    tracing::error!(%violation, "reply breaks the Flow JSON contract");
+                    tracing::error!(%violation, "reply refused by the reply check");
                 }
                 return (
-                    Reply::text(500, "reply breaks the Flow JSON contract\n"),
+                    Reply::text(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "reply breaks the Flow JSON contract\n",
+                    ),
                     Some(action),
                 );
             }
         }
         let reply = match outcome {
             Outcome::Reply(response) => match responder.encrypt(&response) {
-                Ok(body) => Reply {
-                    status: 200,
-                    content_type: TEXT,
-                    body: Bytes::from(body),
-                },
+                Ok(body) => Reply::new(StatusCode::OK, TEXT, Bytes::from(body)),
                 Err(error) => {
                     tracing::error!(%error, "response could not be serialized");
-                    Reply::text(500, "response could not be serialized\n")
+                    Reply::text(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "response could not be serialized\n",
+                    )
                 }
             },
             Outcome::InvalidToken(error_msg) => self.invalid_token(responder, error_msg),
             Outcome::Failed(failure) => {
                 tracing::error!(error = %failure, "request failed");
-                Reply::text(500, "internal error\n")
+                Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n")
             }
         };
         (reply, Some(action))
@@ -297,17 +366,20 @@ impl Endpoint {
             .rsa
             .run(move || this.inner.keys.decrypt_request(&body))
             .await
-            .ok_or_else(|| Reply::text(500, "internal error\n"))?;
+            .ok_or_else(|| Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"))?;
         result.map_err(|error| {
             tracing::debug!(?error, "request rejected");
             match error {
                 RequestError::Malformed(detail) => {
                     tracing::warn!(%detail, "malformed request envelope");
-                    Reply::text(400, "malformed request envelope\n")
+                    Reply::text(StatusCode::BAD_REQUEST, "malformed request envelope\n")
                 }
                 _ => {
                     tracing::warn!("request cannot be decrypted");
-                    Reply::text(421, "request cannot be decrypted\n")
+                    Reply::text(
+                        StatusCode::MISDIRECTED_REQUEST,
+                        "request cannot be decrypted\n",
+                    )
                 }
             }
         })
@@ -338,21 +410,25 @@ impl Endpoint {
         tracing::info!("flow token rejected");
         let body = serde_json::json!({ "error_msg": error_msg });
         if self.inner.plain_427 {
-            return Reply {
-                status: 427,
-                content_type: JSON,
-                body: Bytes::from(body.to_string()),
-            };
+            return Reply::new(invalid_token_status(), JSON, Bytes::from(body.to_string()));
         }
         match responder.encrypt(&body) {
-            Ok(encrypted) => Reply {
-                status: 427,
-                content_type: TEXT,
-                body: Bytes::from(encrypted),
-            },
-            Err(_) => Reply::text(500, "internal error\n"),
+            Ok(encrypted) => Reply::new(invalid_token_status(), TEXT, Bytes::from(encrypted)),
+            Err(_) => Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"),
         }
     }
+}
+
+/// 427, the status WhatsApp reads as "flow token no longer valid".
+fn invalid_token_status() -> StatusCode {
+    meta_status(427)
+}
+
+/// The statuses Meta's protocol defines that HTTP does not register (427, 432), which `http` has no
+/// constants for. `from_u16` refuses only numbers outside 100..=999, so the fallback is unreachable
+/// for the literals passed here.
+fn meta_status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 fn action_label(request: &FlowRequest) -> &'static str {
@@ -427,8 +503,22 @@ impl EndpointBuilder {
     /// A development and test aid: it costs a walk over each reply, and in production the 500 is no
     /// better for the user than the client's own error.
     #[cfg(feature = "contract")]
-    pub fn contract(mut self, contract: crate::contract::FlowContract) -> Self {
-        self.inner.contract = Some(Arc::new(contract));
+    pub fn contract(self, contract: crate::contract::FlowContract) -> Self {
+        self.reply_check(contract)
+    }
+
+    /// Checks every handler reply with `check` before it is encrypted; see [`ReplyCheck`]. Replaces
+    /// a check set before (including [`contract`](Self::contract)'s).
+    pub fn reply_check(mut self, check: impl ReplyCheck) -> Self {
+        self.inner.reply_check = Some(Arc::new(check));
+        self
+    }
+
+    /// How long a request may wait for an RSA thread before it is answered `503` with
+    /// `Retry-After: 1` (default [`DEFAULT_QUEUE_TIMEOUT`]). Requests the queue cannot serve in time
+    /// are refused on arrival, from the queue depth and the measured time of one decryption.
+    pub fn queue_timeout(mut self, timeout: Duration) -> Self {
+        self.inner.queue_timeout = timeout;
         self
     }
 

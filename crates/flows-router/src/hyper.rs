@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt as _, Full, Limited};
+use http_body_util::Full;
 use hyper::body::Body;
 
 use crate::Endpoint;
@@ -70,41 +70,19 @@ impl FlowService {
         B::Data: Send,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
-        let (parts, body) = request.into_parts();
-        match (parts.method, parts.uri.path()) {
-            (Method::POST, path) if path == &*self.path => {
-                let limit = self.endpoint.max_body_size();
-                let body = match Limited::new(body, limit).collect().await {
-                    Ok(collected) => collected.to_bytes(),
-                    Err(error) => {
-                        return if error.is::<http_body_util::LengthLimitError>() {
-                            let reply = self.endpoint.reject_too_large();
-                            respond(
-                                StatusCode::PAYLOAD_TOO_LARGE,
-                                reply.content_type,
-                                reply.body,
-                            )
-                        } else {
-                            plain(StatusCode::BAD_REQUEST, "could not read the request body\n")
-                        };
-                    }
-                };
-                let reply = self.endpoint.handle(&parts.headers, body).await;
-                let status =
-                    StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                respond(status, reply.content_type, reply.body)
-            }
-            (Method::GET, "/health") => respond(
+        match (request.method(), request.uri().path()) {
+            (_, path) if path == &*self.path => self.endpoint.handle_http(request).await,
+            (&Method::GET, "/health") => respond(
                 StatusCode::OK,
                 "application/json",
                 Bytes::from_static(b"{\"status\":\"ok\"}"),
             ),
-            (Method::GET, "/metrics") => respond(
+            (&Method::GET, "/metrics") => respond(
                 StatusCode::OK,
                 "text/plain; version=0.0.4",
                 Bytes::from(self.endpoint.metrics().render_prometheus()),
             ),
-            (_, path) if path == &*self.path || path == "/health" || path == "/metrics" => {
+            (_, "/health" | "/metrics") => {
                 plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
             }
             _ => plain(StatusCode::NOT_FOUND, "not found\n"),

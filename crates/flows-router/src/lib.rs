@@ -4,7 +4,8 @@
 //! requests ([`FlowRequest`], [`Action`]) and replies ([`FlowResponse`]), one [`Screen`] handler per
 //! screen with typed data and shared state, built-in answers to Meta's health checks and error
 //! notifications, and one framework-free core, [`Endpoint::handle`], that maps every failure to the
-//! status code WhatsApp expects. Thin adapters put it on hyper (feature `hyper`) and actix-web
+//! status code WhatsApp expects. `Endpoint` is a `tower::Service` (feature `tower`), so it mounts in
+//! axum with one `route_service`; thin adapters put it on hyper (feature `hyper`) and actix-web
 //! (feature `actix`).
 //!
 //! ```
@@ -83,10 +84,13 @@ mod request;
 mod response;
 mod router;
 mod rsa_pool;
+#[cfg(feature = "tower")]
+mod service;
 pub mod webhook;
 
 pub use endpoint::{
-    DEFAULT_HANDLER_TIMEOUT, DEFAULT_MAX_BODY, Endpoint, EndpointBuilder, Reply, RequestHeaders,
+    DEFAULT_HANDLER_TIMEOUT, DEFAULT_MAX_BODY, DEFAULT_QUEUE_TIMEOUT, Endpoint, EndpointBuilder,
+    Reply, ReplyCheck, RequestHeaders,
 };
 pub use metrics::Metrics;
 pub use request::{Action, ErrorNotification, FlowRequest};

@@ -35,7 +35,8 @@ impl Default for Metrics {
 }
 
 impl Metrics {
-    pub(crate) fn record(&self, action: Option<&str>, status: u16, latency: Duration) {
+    pub(crate) fn record(&self, action: Option<&str>, status: http::StatusCode, latency: Duration) {
+        let status = status.as_u16();
         let a = action_index(action);
         let s = STATUSES
             .iter()
@@ -135,9 +136,17 @@ mod tests {
     #[test]
     fn renders_counters_and_cumulative_buckets() {
         let m = Metrics::default();
-        m.record(Some("ping"), 200, Duration::from_millis(3));
-        m.record(None, 421, Duration::from_millis(30));
-        m.record(Some("navigate"), 500, Duration::from_secs(2));
+        m.record(Some("ping"), http::StatusCode::OK, Duration::from_millis(3));
+        m.record(
+            None,
+            http::StatusCode::MISDIRECTED_REQUEST,
+            Duration::from_millis(30),
+        );
+        m.record(
+            Some("navigate"),
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            Duration::from_secs(2),
+        );
         assert_eq!(m.requests("ping", 200), 1);
         assert_eq!(m.requests("none", 421), 1);
         assert_eq!(m.requests("other", 500), 1);

@@ -56,7 +56,7 @@
 //! let reply = webhook
 //!     .handle(&http::Method::GET, Some("hub.mode=subscribe&hub.verify_token=my-verify-token&hub.challenge=1158201444"), &(), Default::default())
 //!     .await;
-//! assert_eq!((reply.status, &reply.body[..]), (200, &b"1158201444"[..]));
+//! assert_eq!((reply.status.as_u16(), &reply.body[..]), (200, &b"1158201444"[..]));
 //! # });
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -72,6 +72,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::StatusCode;
 use serde_json::Value;
 use subtle::ConstantTimeEq as _;
 use tokio::sync::{Notify, Semaphore, mpsc};
@@ -268,7 +269,7 @@ impl Webhook {
         } else if method == http::Method::POST {
             self.deliver(headers, &body)
         } else {
-            reply(405, "method not allowed\n")
+            reply(StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n")
         }
     }
 
@@ -303,14 +304,14 @@ impl Webhook {
                 if token_ok && !challenge.is_empty() && challenge.len() <= MAX_CHALLENGE =>
             {
                 tracing::info!("webhook subscription verified");
-                reply_with(200, Bytes::from(challenge.into_owned()))
+                reply_with(StatusCode::OK, Bytes::from(challenge.into_owned()))
             }
             _ => {
                 tracing::warn!(
                     "webhook subscription check refused: wrong verify token, mode or challenge"
                 );
                 self.inner.metrics.reject(Rejection::Handshake);
-                reply(403, "forbidden\n")
+                reply(StatusCode::FORBIDDEN, "forbidden\n")
             }
         }
     }
@@ -323,19 +324,22 @@ impl Webhook {
         if let Err(error) = inner.secrets.verify(headers.header(SIGNATURE_HEADER), body) {
             tracing::warn!(%error, "webhook delivery refused: signature check failed");
             inner.metrics.reject(Rejection::Signature);
-            return reply(401, "request signature authentication failed\n");
+            return reply(
+                StatusCode::UNAUTHORIZED,
+                "request signature authentication failed\n",
+            );
         }
         let delivery = match Delivery::parse(body) {
             Ok(delivery) => delivery,
             Err(error) => {
                 tracing::warn!(%error, "webhook delivery refused");
                 inner.metrics.reject(Rejection::Malformed);
-                return reply(400, "not a webhook delivery\n");
+                return reply(StatusCode::BAD_REQUEST, "not a webhook delivery\n");
             }
         };
         let events = self.new_events(delivery);
         if events.is_empty() {
-            return reply(200, "ok\n");
+            return reply(StatusCode::OK, "ok\n");
         }
         if !self.start_dispatcher() {
             tracing::error!("webhook delivery cannot be handled: not running on a tokio runtime");
@@ -345,7 +349,7 @@ impl Webhook {
                     .flat_map(|(_, _, ids)| ids.clone())
                     .collect::<Vec<_>>(),
             );
-            return reply(500, "internal error\n");
+            return reply(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n");
         }
         let ids: Vec<String> = events.iter().flat_map(|(_, _, ids)| ids.clone()).collect();
         let kinds: Vec<&'static str> = events.iter().map(|(_, e, _)| e.kind()).collect();
@@ -365,7 +369,10 @@ impl Webhook {
                 "webhook handling is backed up: delivery answered 503 for Meta to retry later"
             );
             inner.metrics.reject(Rejection::Backlog);
-            return reply(503, "busy, deliver again later\n");
+            return reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy, deliver again later\n",
+            );
         }
         inner
             .metrics
@@ -377,7 +384,7 @@ impl Webhook {
             log_flow_event(event);
             inner.metrics.flow_event(event);
         }
-        reply(200, "ok\n")
+        reply(StatusCode::OK, "ok\n")
     }
 
     /// The 413 reply, counted, for adapters that stop reading at [`max_body_size`](Self::max_body_size).
@@ -388,7 +395,7 @@ impl Webhook {
             "webhook delivery over the body limit"
         );
         self.inner.metrics.reject(Rejection::TooLarge);
-        reply(413, "request body too large\n")
+        reply(StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n")
     }
 
     /// The delivery's events minus the messages seen before, each with the message ids it carries
@@ -636,17 +643,13 @@ fn alert_log(
     }
 }
 
-fn reply(status: u16, body: &'static str) -> Reply {
+fn reply(status: StatusCode, body: &'static str) -> Reply {
     reply_with(status, Bytes::from_static(body.as_bytes()))
 }
 
 /// The one place a webhook `Reply` is made.
-fn reply_with(status: u16, body: Bytes) -> Reply {
-    Reply {
-        status,
-        content_type: TEXT,
-        body,
-    }
+fn reply_with(status: StatusCode, body: Bytes) -> Reply {
+    Reply::new(status, TEXT, body)
 }
 
 impl WebhookBuilder {
@@ -719,13 +722,13 @@ impl WebhookBuilder {
     }
 }
 
-/// `Webhook` as a tower service (feature `hyper`), to mount where the server routes: in axum,
+/// `Webhook` as a tower service (feature `tower`), to mount where the server routes: in axum,
 /// `Router::new().route_service("/webhook", webhook)`. The path is not looked at; `GET` and `POST`
 /// are answered as by [`Webhook::handle`], the body read up to the limit (413 past it).
-#[cfg(feature = "hyper")]
+#[cfg(feature = "tower")]
 impl<B> tower_service::Service<http::Request<B>> for Webhook
 where
-    B: hyper::body::Body + Send + 'static,
+    B: http_body::Body + Send + 'static,
     B::Data: Send,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
@@ -741,36 +744,21 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        use http_body_util::BodyExt as _;
+        use crate::service::{BodyError, read_body};
         let this = self.clone();
         Box::pin(async move {
             let (parts, body) = request.into_parts();
-            let reply = match http_body_util::Limited::new(body, this.max_body_size())
-                .collect()
-                .await
-            {
+            let reply = match read_body(&parts.headers, body, this.max_body_size()).await {
                 Ok(body) => {
-                    this.handle(
-                        &parts.method,
-                        parts.uri.query(),
-                        &parts.headers,
-                        body.to_bytes(),
-                    )
-                    .await
+                    this.handle(&parts.method, parts.uri.query(), &parts.headers, body)
+                        .await
                 }
-                Err(error) if error.is::<http_body_util::LengthLimitError>() => {
-                    this.reject_too_large()
+                Err(BodyError::TooLarge) => this.reject_too_large(),
+                Err(BodyError::Unreadable) => {
+                    reply(StatusCode::BAD_REQUEST, "could not read the request body\n")
                 }
-                Err(_) => reply(400, "could not read the request body\n"),
             };
-            let mut response = http::Response::new(http_body_util::Full::new(reply.body));
-            *response.status_mut() = http::StatusCode::from_u16(reply.status)
-                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-            response.headers_mut().insert(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static(reply.content_type),
-            );
-            Ok(response)
+            Ok(reply.into_response())
         })
     }
 }

@@ -89,7 +89,8 @@ pub struct ServerConfig {
     /// A connection without a request in flight for this long is closed.
     #[arg(long = "idle-timeout", env = "FLOWS_IDLE_TIMEOUT", default_value = "60s", value_parser = humantime::parse_duration)]
     pub idle_timeout: Duration,
-    /// How long a request may wait for an RSA thread before it is answered 503 with Retry-After.
+    /// How long a request may wait for an RSA thread before it is answered 503 with Retry-After
+    /// (default: flows-router's DEFAULT_QUEUE_TIMEOUT, 250ms).
     #[arg(long = "queue-timeout", env = "FLOWS_QUEUE_TIMEOUT", value_parser = humantime::parse_duration)]
     pub queue_timeout: Option<Duration>,
     /// Verify the `flow_token_signature` of data_exchange requests (needs FLOWS_APP_SECRET).
@@ -320,8 +321,8 @@ impl ServerConfig {
         self.endpoint_builder_with(keys, flow)
     }
 
-    /// An endpoint builder with `keys` and the configured app secrets, body limit and token-signature
-    /// check, ready for more settings.
+    /// An endpoint builder with `keys` and the configured app secrets, body limit, token-signature
+    /// check and queue timeout, ready for more settings.
     ///
     /// # Errors
     /// [`ConfigError::VerifyWithoutAppSecret`], or an unreadable app secret file.
@@ -337,6 +338,9 @@ impl ServerConfig {
         }
         if self.verify_token_signature {
             builder = builder.verify_flow_token_signature(true);
+        }
+        if let Some(timeout) = self.queue_timeout {
+            builder = builder.queue_timeout(timeout);
         }
         Ok(builder)
     }

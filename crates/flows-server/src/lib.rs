@@ -53,7 +53,7 @@
 //! | `FLOWS_HEADER_TIMEOUT` | `--header-timeout` | `10s` | time to finish the TLS handshake, and (HTTP/1.1) to send each request's headers |
 //! | `FLOWS_BODY_TIMEOUT` | `--body-timeout` | `5s` | time to send a request's body once its headers are in; then the body read fails (the flow endpoint answers 400) and the connection closes |
 //! | `FLOWS_IDLE_TIMEOUT` | `--idle-timeout` | `60s` | a connection without a request in flight for this long is closed (gracefully: HTTP/2 GOAWAY) |
-//! | `FLOWS_QUEUE_TIMEOUT` | `--queue-timeout` | the endpoint's | how long a request may wait for an RSA thread before it is answered 503 |
+//! | `FLOWS_QUEUE_TIMEOUT` | `--queue-timeout` | `250ms` ([`flows_router::DEFAULT_QUEUE_TIMEOUT`]) | how long a request may wait for an RSA thread before it is answered 503 with `Retry-After` |
 //! | `FLOWS_VERIFY_TOKEN_SIGNATURE` | `--verify-token-signature` | off | verify `flow_token_signature` (JWT signed with the app secret); without an app secret start-up fails |
 //! | `FLOWS_CHECK_CONTRACT` | `--check-contract` | off | check every reply against the Flow JSON, answer 500 on a violation (development) |
 //!

@@ -20,7 +20,7 @@ use flows_router::Endpoint;
 pub fn app(endpoint: Endpoint) -> Router {
     Router::new()
         .route("/hello", get(hello))
-        .route_service("/flow", flows_server::flow_service(endpoint))
+        .route_service("/flow", endpoint)
 }
 
 async fn hello() -> &'static str {
