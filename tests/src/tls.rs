@@ -97,8 +97,8 @@ pub enum Version {
     Http2,
 }
 
-/// A server reached over TLS, trusting only one certificate. Keeps its connections open between
-/// requests (a pool, as WhatsApp's client does).
+/// A server reached over TLS, trusting only one certificate. On HTTP/2 it keeps its connection open
+/// between requests, as WhatsApp's client does.
 #[derive(Clone, Debug)]
 pub struct HttpsTarget {
     port: u16,
@@ -131,8 +131,17 @@ impl HttpsTarget {
             Version::Http1 => builder.enable_http1().build(),
             Version::Http2 => builder.enable_http2().build(),
         };
+        // HTTP/1.1: a connection per request, as the plain-HTTP target does; a pooled connection the
+        // server closes after a 413 (its body unread) would race the next request. HTTP/2 keeps one
+        // connection for every request, which the certificate-reload check relies on.
+        let idle = if version == Version::Http1 {
+            0
+        } else {
+            usize::MAX
+        };
         let client = Client::builder(TokioExecutor::new())
             .http2_only(version == Version::Http2)
+            .pool_max_idle_per_host(idle)
             .build(connector);
         Self {
             port: addr.port(),
