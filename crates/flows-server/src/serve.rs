@@ -171,8 +171,10 @@ impl Server {
     {
         let scheme = if self.tls.is_some() { "https" } else { "http" };
         if let Ok(addr) = listener.local_addr() {
-            tracing::info!(%addr, scheme, max_connections = self.limits.max_connections, "listening");
+            // The address ends the line: scripts and tests read the port chosen for `:0` from it.
+            tracing::info!("listening on {scheme}://{addr}");
         }
+        tracing::debug!(limits = ?self.limits, "connection limits");
         let acceptor = match &self.tls {
             Some(resolver) => {
                 tls::reload_on_sighup(Arc::clone(resolver));

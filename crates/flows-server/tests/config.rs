@@ -91,13 +91,7 @@ fn app_secret_file_holds_the_rotation_current_first() {
 #[test]
 fn token_signature_verification_without_app_secret_cannot_start() {
     let key = format!("{KEYS}/openssl-genpkey-pkcs8.pem");
-    let config = parse(&[
-        "--private-key-file",
-        &key,
-        "--verify-token-signature",
-        "true",
-    ])
-    .unwrap();
+    let config = parse(&["--private-key-file", &key, "--verify-token-signature"]).unwrap();
     let error = config.validate().unwrap_err();
     assert!(matches!(error, ConfigError::VerifyWithoutAppSecret));
     assert_eq!(error.to_string().lines().count(), 1);
