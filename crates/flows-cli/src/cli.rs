@@ -117,10 +117,13 @@ META is the `encryption_metadata` object from the request's data (the whole medi
 Examples:
   flows load http://127.0.0.1:3000/flow --public-key keys/public.pem --requests 5000 --concurrency 32
   flows load https://example.com/flow --public-key keys/public.pem --duration 30s --json
+  flows load http://127.0.0.1:3000/flow --public-key keys/public.pem --requests 60000 --rate 2000 --concurrency 512
 
 Every request has its own AES key (one RSA-OAEP per request at the endpoint, as with WhatsApp). A request
 counts as an error when the answer is not HTTP 200; 200 replies are also checked to decrypt (turn that
-off with --no-verify-replies for stub endpoints). Exit status 0 when every request succeeded, else 1.")]
+off with --no-verify-replies for stub endpoints). With --rate, requests start on a fixed schedule
+whatever the replies do (an open loop); the report counts the 503s an overloaded endpoint sheds. Exit
+status 0 when every request succeeded, else 1.")]
     Load(LoadArgs),
 
     /// Manage flows with Meta: list, create, upload the Flow JSON, publish, deprecate, delete, inspect,
@@ -300,6 +303,12 @@ pub(crate) struct LoadArgs {
     /// How many requests in flight at once, each on its own keep-alive connection.
     #[arg(long, value_name = "C", default_value_t = 32, value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) concurrency: u16,
+
+    /// Open loop: start R requests per second whatever the replies do, each one's latency timed from
+    /// its intended start, so a stalled server cannot hide its queue. --concurrency is then the most
+    /// connections open at once (a request finding none free waits, and that wait counts).
+    #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) rate: Option<u32>,
 
     /// Stop sending after this long even if requests are left (30s, 2m, ...).
     #[arg(long, value_name = "D", value_parser = duration::parse)]

@@ -3,7 +3,10 @@
 //! WhatsApp wraps a fresh AES key per request, so every request costs the endpoint one RSA-OAEP private-key
 //! operation; replaying one body would not measure that (and a replay cache would reject it). So all N
 //! requests are encrypted before the clock starts, on every core. Then C tasks, each with its own
-//! HTTP/1.1 connection, take requests from a shared queue until it is empty or `--duration` runs out.
+//! HTTP/1.1 connection, take requests from a shared queue until it is empty or `--duration` runs out
+//! (closed loop: a slow server slows the load down). With `--rate R` the loop is open instead: request
+//! i starts at i/R seconds whatever the replies do, on one of at most C connections, and its latency is
+//! counted from that intended start, so time spent waiting for a connection is not hidden.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal as _;
@@ -84,7 +87,10 @@ pub(crate) fn run(args: &LoadArgs, passphrase_env: &str) -> Result<Exit, Failure
 
     let bar = show_progress.then(|| progress(total, "sending"));
     let runtime = crate::runtime(true)?;
-    let (samples, elapsed) = runtime.block_on(drive(args, &uri, prepared, bar.clone()))?;
+    let (samples, elapsed) = match args.rate {
+        Some(rate) => runtime.block_on(drive_at_rate(args, rate, &uri, prepared, bar.clone()))?,
+        None => runtime.block_on(drive(args, &uri, prepared, bar.clone()))?,
+    };
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
@@ -95,6 +101,7 @@ pub(crate) fn run(args: &LoadArgs, passphrase_env: &str) -> Result<Exit, Failure
         if let Value::Object(map) = &mut value {
             map.insert("url".into(), without_query(&uri).into());
             map.insert("concurrency".into(), args.concurrency.into());
+            map.insert("rate".into(), args.rate.into());
             map.insert("encrypt_seconds".into(), encrypt_time.as_secs_f64().into());
             map.insert("replies_verified".into(), (!args.no_verify_replies).into());
         }
@@ -105,7 +112,7 @@ pub(crate) fn run(args: &LoadArgs, passphrase_env: &str) -> Result<Exit, Failure
             human(encrypt_time),
             if threads == 1 { "" } else { "s" }
         );
-        report.print(args.concurrency, !args.no_verify_replies);
+        report.print(args.concurrency, args.rate, !args.no_verify_replies);
     }
     Ok(
         if report.sent > 0 && report.errors == 0 && report.undecryptable == 0 {
@@ -217,11 +224,7 @@ async fn drive(
 ) -> Result<(Vec<Sample>, Duration), Failure> {
     let connector = http::connector(args.timeout)?;
     let host = host_header(uri)?;
-    let path: Uri = uri
-        .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .parse()
-        .map_err(|e| Failure::local(format!("bad URL path: {e}")))?;
+    let path = request_path(uri)?;
     let total = prepared.len();
     let workers = usize::from(args.concurrency).min(total).max(1);
     let queue = Arc::new(Mutex::new(prepared.into_iter()));
@@ -238,6 +241,7 @@ async fn drive(
             timeout: args.timeout,
             sender: None,
         };
+
         let queue = Arc::clone(&queue);
         let bar = bar.clone();
         let capacity = total / workers + 1;
@@ -251,6 +255,88 @@ async fn drive(
         samples.extend(mine);
     }
     Ok((samples, started.elapsed()))
+}
+
+/// Open loop: request i starts at `i / rate` s, on one of at most `--concurrency` connections.
+async fn drive_at_rate(
+    args: &LoadArgs,
+    rate: u32,
+    uri: &Uri,
+    prepared: Vec<Prepared>,
+    bar: Option<ProgressBar>,
+) -> Result<(Vec<Sample>, Duration), Failure> {
+    let connections = usize::from(args.concurrency).max(1);
+    let (connector, path, host) = (
+        http::connector(args.timeout)?,
+        request_path(uri)?,
+        host_header(uri)?,
+    );
+    let idle = Arc::new(Mutex::new(
+        (0..connections)
+            .map(|_| Worker {
+                connector: connector.clone(),
+                uri: uri.clone(),
+                path: path.clone(),
+                host: host.clone(),
+                timeout: args.timeout,
+                sender: None,
+            })
+            .collect::<Vec<_>>(),
+    ));
+    // One permit per connection: whoever holds one may take a worker from `idle`.
+    let slots = Arc::new(tokio::sync::Semaphore::new(connections));
+    let interval = Duration::from_secs(1) / rate;
+    let started = tokio::time::Instant::now();
+    let deadline = args.duration.map(|d| started + d);
+    let mut tasks = Vec::with_capacity(prepared.len());
+    for (i, request) in prepared.into_iter().enumerate() {
+        let intended = started + interval * u32::try_from(i).unwrap_or(u32::MAX);
+        if deadline.is_some_and(|d| intended >= d) {
+            break;
+        }
+        tokio::time::sleep_until(intended).await;
+        let (idle, slots, bar) = (Arc::clone(&idle), Arc::clone(&slots), bar.clone());
+        tasks.push(tokio::spawn(async move {
+            let outcome = match slots.acquire_owned().await {
+                Ok(_permit) => {
+                    let worker = idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
+                    match worker {
+                        Some(mut worker) => {
+                            let outcome = worker.attempt(request).await;
+                            idle.lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .push(worker);
+                            outcome
+                        }
+                        None => Outcome::Failed("no free connection (a bug in flows load)".into()),
+                    }
+                }
+                Err(_) => Outcome::Failed("the connection slots were closed".into()),
+            };
+            if let Some(bar) = &bar {
+                bar.inc(1);
+            }
+            Sample {
+                latency: intended.elapsed(),
+                outcome,
+            }
+        }));
+    }
+    let mut samples = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        samples.push(
+            task.await
+                .map_err(|e| Failure::local(format!("a load task failed: {e}")))?,
+        );
+    }
+    Ok((samples, started.elapsed()))
+}
+
+fn request_path(uri: &Uri) -> Result<Uri, Failure> {
+    uri.path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .parse()
+        .map_err(|e| Failure::local(format!("bad URL path: {e}")))
 }
 
 fn host_header(uri: &Uri) -> Result<HeaderValue, Failure> {
@@ -281,6 +367,22 @@ struct Worker {
 }
 
 impl Worker {
+    /// One request within `--timeout`; a connection that failed or timed out is not reused.
+    async fn attempt(&mut self, prepared: Prepared) -> Outcome {
+        match tokio::time::timeout(self.timeout, self.exchange(prepared)).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(detail)) => {
+                self.sender = None;
+                Outcome::Failed(detail)
+            }
+            Err(_) => {
+                // The connection is mid-exchange: it cannot be reused.
+                self.sender = None;
+                Outcome::Timeout
+            }
+        }
+    }
+
     async fn run(
         mut self,
         queue: Arc<Mutex<std::vec::IntoIter<Prepared>>>,
@@ -298,18 +400,7 @@ impl Worker {
                 break;
             };
             let started = Instant::now();
-            let outcome = match tokio::time::timeout(self.timeout, self.exchange(prepared)).await {
-                Ok(Ok(outcome)) => outcome,
-                Ok(Err(detail)) => {
-                    self.sender = None;
-                    Outcome::Failed(detail)
-                }
-                Err(_) => {
-                    // The connection is mid-exchange: it cannot be reused.
-                    self.sender = None;
-                    Outcome::Timeout
-                }
-            };
+            let outcome = self.attempt(prepared).await;
             samples.push(Sample {
                 latency: started.elapsed(),
                 outcome,
@@ -389,6 +480,8 @@ struct Report {
     p99: Duration,
     max: Duration,
     statuses: BTreeMap<String, usize>,
+    ok: usize,
+    shed: usize,
     errors: usize,
     undecryptable: usize,
     first_failure: Option<String>,
@@ -396,8 +489,7 @@ struct Report {
 
 impl Report {
     fn new(samples: &[Sample], elapsed: Duration, planned: usize) -> Self {
-        let mut latencies: Vec<Duration> = samples.iter().map(|s| s.latency).collect();
-        latencies.sort_unstable();
+        let latencies = Latencies::new(samples.iter().map(|s| s.latency));
         let mut statuses = BTreeMap::new();
         let mut errors = 0;
         let mut undecryptable = 0;
@@ -425,14 +517,17 @@ impl Report {
             };
             *statuses.entry(key).or_insert(0) += 1;
         }
+        let count = |status: &str| statuses.get(status).copied().unwrap_or(0);
         Self {
             planned,
             sent: samples.len(),
             elapsed,
-            p50: percentile(&latencies, 50.0),
-            p90: percentile(&latencies, 90.0),
-            p99: percentile(&latencies, 99.0),
-            max: latencies.last().copied().unwrap_or_default(),
+            p50: latencies.quantile(0.50),
+            p90: latencies.quantile(0.90),
+            p99: latencies.quantile(0.99),
+            max: latencies.max(),
+            ok: count("200"),
+            shed: count("503"),
             statuses,
             errors,
             undecryptable,
@@ -441,20 +536,34 @@ impl Report {
     }
 
     fn rate(&self) -> f64 {
+        self.per_second(self.sent)
+    }
+
+    fn per_second(&self, n: usize) -> f64 {
         let seconds = self.elapsed.as_secs_f64();
         if seconds > 0.0 {
-            self.sent as f64 / seconds
+            n as f64 / seconds
         } else {
             0.0
         }
     }
 
-    fn print(&self, concurrency: u16, verified: bool) {
+    fn print(&self, concurrency: u16, rate: Option<u32>, verified: bool) {
+        let mode = match rate {
+            Some(rate) => format!("open loop at {rate}/s, at most {concurrency} connections"),
+            None => format!("concurrency {concurrency}"),
+        };
         println!(
-            "sent {} requests in {}: {:.0} requests/s (concurrency {concurrency})",
+            "sent {} requests in {}: {:.0} requests/s ({mode})",
             self.sent,
             human(self.elapsed),
             self.rate()
+        );
+        println!(
+            "200 replies: {} ({:.0}/s); shed with 503: {}",
+            self.ok,
+            self.per_second(self.ok),
+            self.shed
         );
         if self.sent < self.planned {
             println!(
@@ -496,6 +605,9 @@ impl Report {
             "planned": self.planned,
             "seconds": self.elapsed.as_secs_f64(),
             "requests_per_second": self.rate(),
+            "ok": self.ok,
+            "ok_per_second": self.per_second(self.ok),
+            "shed_503": self.shed,
             "latency_ms": {
                 "p50": ms(self.p50),
                 "p90": ms(self.p90),
@@ -510,34 +622,83 @@ impl Report {
     }
 }
 
-/// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
+/// Latencies in an HdrHistogram: microsecond resolution, three significant digits (0.1%), from 1 µs
+/// to an hour; longer values are clamped to the top.
+struct Latencies(Option<hdrhistogram::Histogram<u64>>);
+
+impl Latencies {
+    const MAX_MICROS: u64 = 3_600_000_000;
+
+    fn new(latencies: impl Iterator<Item = Duration>) -> Self {
+        let mut histogram =
+            hdrhistogram::Histogram::<u64>::new_with_bounds(1, Self::MAX_MICROS, 3).ok();
+        if let Some(h) = &mut histogram {
+            for latency in latencies {
+                let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+                h.saturating_record(micros.clamp(1, Self::MAX_MICROS));
+            }
+        }
+        Self(histogram)
     }
-    let rank = (p / 100.0 * sorted.len() as f64).ceil() as usize;
-    sorted
-        .get(rank.clamp(1, sorted.len()) - 1)
-        .copied()
-        .unwrap_or_default()
+
+    /// The value at quantile `q` (0..=1); zero without samples.
+    fn quantile(&self, q: f64) -> Duration {
+        match &self.0 {
+            Some(h) if !h.is_empty() => Duration::from_micros(h.value_at_quantile(q)),
+            _ => Duration::ZERO,
+        }
+    }
+
+    fn max(&self) -> Duration {
+        match &self.0 {
+            Some(h) if !h.is_empty() => Duration::from_micros(h.max()),
+            _ => Duration::ZERO,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Within HdrHistogram's 0.1% of the exact nearest-rank value.
+    fn close(got: Duration, want_ms: u64) -> bool {
+        let (got, want) = (got.as_secs_f64() * 1e3, want_ms as f64);
+        (got - want).abs() <= want * 0.001
+    }
+
     #[test]
-    fn nearest_rank_percentiles() {
-        let values: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
-        assert_eq!(percentile(&values, 50.0), Duration::from_millis(50));
-        assert_eq!(percentile(&values, 90.0), Duration::from_millis(90));
-        assert_eq!(percentile(&values, 99.0), Duration::from_millis(99));
-        assert_eq!(percentile(&values, 100.0), Duration::from_millis(100));
-        assert_eq!(percentile(&[], 50.0), Duration::ZERO);
+    fn percentiles_from_the_histogram() {
+        let values = Latencies::new((1..=100).map(Duration::from_millis));
+        for (q, want) in [(0.5, 50), (0.9, 90), (0.99, 99), (1.0, 100)] {
+            assert!(
+                close(values.quantile(q), want),
+                "{q}: {:?}",
+                values.quantile(q)
+            );
+        }
+        assert!(close(values.max(), 100));
+        let none = Latencies::new(std::iter::empty());
         assert_eq!(
-            percentile(&[Duration::from_millis(7)], 99.0),
-            Duration::from_millis(7)
+            (none.quantile(0.5), none.max()),
+            (Duration::ZERO, Duration::ZERO)
         );
+        let one = Latencies::new(std::iter::once(Duration::from_millis(7)));
+        assert!(close(one.quantile(0.99), 7));
+    }
+
+    #[test]
+    fn the_report_counts_200s_and_503s() {
+        let sample = |status| Sample {
+            latency: Duration::from_millis(1),
+            outcome: Outcome::Status(status, None),
+        };
+        let samples = [sample(200), sample(503), sample(503), sample(421)];
+        let report = Report::new(&samples, Duration::from_secs(2), 4);
+        assert_eq!((report.ok, report.shed, report.errors), (1, 2, 3));
+        let json = report.to_json();
+        assert_eq!(json["shed_503"], 2);
+        assert_eq!(json["ok_per_second"], 0.5);
     }
 
     #[test]

@@ -392,3 +392,95 @@ fn load_drives_at_least_3000_requests_per_second() {
     let rate = report["requests_per_second"].as_f64().unwrap();
     assert!(rate >= 3000.0, "only {rate:.0} requests/s");
 }
+
+/// The project's own endpoint (flows-router on hyper) with one RSA thread and a 20 ms queue, so a
+/// flood far over its capacity is partly answered 503.
+fn shedding_endpoint() -> String {
+    use flows_router::{Endpoint, Router, hyper::FlowService};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/flow", listener.local_addr().unwrap());
+    listener.set_nonblocking(true).unwrap();
+    let endpoint = Endpoint::builder(
+        KeySet::new(key("rotation-new.pem")),
+        Router::<()>::new().with_state(()),
+    )
+    .rsa_concurrency(1)
+    .queue_timeout(std::time::Duration::from_millis(20))
+    .build();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            flows_router::hyper::serve(
+                listener,
+                FlowService::new(endpoint),
+                std::future::pending(),
+            )
+            .await
+            .unwrap();
+        });
+    });
+    url
+}
+
+#[test]
+fn load_at_a_fixed_rate_counts_the_503s_of_an_overloaded_endpoint() {
+    // 5000 requests/s against one RSA thread (an RSA-2048 decryption is well over 0.2 ms, so its
+    // capacity is under 5000/s): the excess is shed, and the open loop keeps sending regardless.
+    let (done, report) = load_json(
+        &shedding_endpoint(),
+        &[
+            "--requests",
+            "1000",
+            "--rate",
+            "5000",
+            "--concurrency",
+            "200",
+        ],
+    );
+    done.expect_code(1);
+    assert_eq!(report["requests"], 1000, "{report}");
+    assert_eq!(report["rate"], 5000);
+    let status = report["status"].as_object().unwrap();
+    assert!(status.keys().all(|s| s == "200" || s == "503"), "{report}");
+    let shed = report["shed_503"].as_u64().unwrap();
+    assert!(shed >= 1, "{report}");
+    assert_eq!(status["503"], shed);
+    assert!(report["ok"].as_u64().unwrap() >= 1, "{report}");
+    assert_eq!(report["ok"], status["200"]);
+    assert_eq!(report["undecryptable_replies"], 0);
+}
+
+#[test]
+fn load_at_a_fixed_rate_starts_requests_on_schedule_not_sooner() {
+    // 20 requests at 100/s: the last starts 190 ms in, however fast the endpoint answers.
+    let url = endpoint::start(Mode::Trivial, 1);
+    let (done, report) = load_json(
+        &url,
+        &["--requests", "20", "--rate", "100", "--no-verify-replies"],
+    );
+    done.expect_code(0);
+    assert_eq!(report["requests"], 20);
+    assert!(report["seconds"].as_f64().unwrap() >= 0.19, "{report}");
+
+    let done = run(flows()
+        .args([
+            "load",
+            &url,
+            "--no-verify-replies",
+            "--requests",
+            "10",
+            "--rate",
+            "1000",
+            "--public-key",
+        ])
+        .arg(key_file("rotation-new.pub.pem")))
+    .expect_code(0);
+    for part in ["open loop at 1000/s", "200 replies: 10", "shed with 503: 0"] {
+        assert!(done.stdout.contains(part), "{part}: {}", done.stdout);
+    }
+}

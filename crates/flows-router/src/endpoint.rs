@@ -2,18 +2,20 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http::StatusCode;
 use tracing::Instrument as _;
-use whatsapp_flows_crypto::{KeySet, RequestError, ResponseContext, SignatureVerifier};
+use whatsapp_flows_crypto::{
+    KeySet, RequestError, ResponseContext, SignatureVerifier, TokenSignatureError,
+};
 
 use crate::metrics::Metrics;
 use crate::request::{Action, FlowRequest};
 use crate::response::FlowResponse;
 use crate::router::{Flow, Outcome};
-use crate::rsa_pool::RsaPool;
+use crate::rsa_pool::{RsaPool, RunError};
 
 /// Default request body limit: 1 MiB (a data_exchange with 30 media references is a few KiB).
 pub const DEFAULT_MAX_BODY: usize = 1 << 20;
@@ -85,6 +87,14 @@ impl Reply {
     pub(crate) fn text(status: StatusCode, body: &'static str) -> Self {
         Self::new(status, TEXT, Bytes::from_static(body.as_bytes()))
     }
+
+    /// The answer to a request shed before its RSA step: `503`, come back in a second.
+    fn overloaded() -> Self {
+        Self {
+            retry_after: Some(1),
+            ..Self::text(StatusCode::SERVICE_UNAVAILABLE, "overloaded, retry later\n")
+        }
+    }
 }
 
 /// A check on every reply a handler returns, before it is encrypted: a reply it refuses is logged at
@@ -128,8 +138,9 @@ impl ReplyCheck for crate::contract::FlowContract {
 /// A WhatsApp Flows endpoint: keys, optional app secrets, the business's [`Flow`], limits and metrics.
 ///
 /// [`Endpoint::handle`] runs, in this order: body size limit (413); `X-Hub-Signature-256` check when
-/// app secrets are configured (432, a missing header too); envelope parse (400); decryption (421, one
-/// uniform reply); the flow-token check (427); the Data API 4.0 `flow_token_signature` check when
+/// app secrets are configured (432, a missing header too); envelope parse (400); decryption on the RSA
+/// threads (503 with `Retry-After: 1` if it cannot start within the queue timeout; 421, one uniform
+/// reply); the flow-token check (427); the Data API 4.0 `flow_token_signature` check when
 /// enabled (427); dispatch (500 on handler failure); response encryption (200, `text/plain`).
 ///
 /// ```
@@ -163,9 +174,9 @@ struct Inner {
     app_secrets: Option<SignatureVerifier>,
     max_body: usize,
     plain_427: bool,
-    verify_token_signature: bool,
+    /// Set only together with the secrets, so "verify with no secret" cannot be configured.
+    token_signatures: Option<SignatureVerifier>,
     handler_timeout: Duration,
-    queue_timeout: Duration,
     rsa: RsaPool,
     metrics: Metrics,
     reply_check: Option<Arc<dyn ReplyCheck>>,
@@ -181,6 +192,7 @@ impl Endpoint {
     /// Starts configuring an endpoint for these keys and this flow.
     pub fn builder(keys: KeySet, flow: Flow) -> EndpointBuilder {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let metrics = Metrics::default();
         EndpointBuilder {
             inner: Inner {
                 keys,
@@ -188,11 +200,10 @@ impl Endpoint {
                 app_secrets: None,
                 max_body: DEFAULT_MAX_BODY,
                 plain_427: false,
-                verify_token_signature: false,
+                token_signatures: None,
                 handler_timeout: DEFAULT_HANDLER_TIMEOUT,
-                queue_timeout: DEFAULT_QUEUE_TIMEOUT,
-                rsa: RsaPool::new(cores),
-                metrics: Metrics::default(),
+                rsa: RsaPool::new(cores, DEFAULT_QUEUE_TIMEOUT, Arc::clone(&metrics.rsa)),
+                metrics,
                 reply_check: None,
             },
         }
@@ -299,8 +310,8 @@ impl Endpoint {
             span.record("screen", screen.as_str());
         }
 
-        if inner.verify_token_signature
-            && let Some(error_msg) = self.check_token_signature(&request)
+        if let Some(secrets) = &inner.token_signatures
+            && let Some(error_msg) = check_token_signature(secrets, &request)
         {
             return (self.invalid_token(responder, error_msg), Some(action));
         }
@@ -341,10 +352,10 @@ impl Endpoint {
             Outcome::Reply(response) => match responder.encrypt(&response) {
                 Ok(body) => Reply::new(StatusCode::OK, TEXT, Bytes::from(body)),
                 Err(error) => {
-                    tracing::error!(%error, "response could not be serialized");
+                    tracing::error!(%error, "response could not be serialized or encrypted");
                     Reply::text(
                         StatusCode::INTERNAL_SERVER_ERROR,
-                        "response could not be serialized\n",
+                        "response could not be encrypted\n",
                     )
                 }
             },
@@ -361,12 +372,26 @@ impl Endpoint {
     /// I/O threads keep serving other connections.
     async fn decrypt(&self, body: Bytes) -> Result<whatsapp_flows_crypto::DecryptedRequest, Reply> {
         let this = self.clone();
-        let result = self
+        let result = match self
             .inner
             .rsa
             .run(move || this.inner.keys.decrypt_request(&body))
             .await
-            .ok_or_else(|| Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"))?;
+        {
+            Ok(result) => result,
+            Err(RunError::Overloaded) => {
+                self.inner.metrics.record_shed();
+                tracing::warn!(timeout = ?self.inner.rsa.timeout(), "overloaded: request shed before decryption");
+                return Err(Reply::overloaded());
+            }
+            Err(RunError::Failed) => {
+                tracing::error!("the RSA step failed (no thread, or a panic)");
+                return Err(Reply::text(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error\n",
+                ));
+            }
+        };
         result.map_err(|error| {
             tracing::debug!(?error, "request rejected");
             match error {
@@ -385,27 +410,6 @@ impl Endpoint {
         })
     }
 
-    fn check_token_signature(&self, request: &FlowRequest) -> Option<String> {
-        let jwt = request.flow_token_signature.as_deref()?;
-        let secrets = self.inner.app_secrets.as_ref()?;
-        let valid = match secrets.verify_jwt_hs256(jwt) {
-            Ok(claims) => match (
-                claims.get("flow_token").and_then(|t| t.as_str()),
-                &request.flow_token,
-            ) {
-                (Some(signed), Some(sent)) => signed == sent,
-                _ => true,
-            },
-            Err(_) => false,
-        };
-        if valid {
-            None
-        } else {
-            tracing::warn!("flow_token_signature is invalid");
-            Some("This link is no longer valid.".to_owned())
-        }
-    }
-
     fn invalid_token(&self, responder: ResponseContext, error_msg: String) -> Reply {
         tracing::info!("flow token rejected");
         let body = serde_json::json!({ "error_msg": error_msg });
@@ -417,6 +421,36 @@ impl Endpoint {
             Err(_) => Reply::text(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n"),
         }
     }
+}
+
+/// The Data API 4.0 check: `None` if the request may go on, else the message for its 427.
+///
+/// The WhatsApp client signs every request of version 4.0 and later; Meta's own health checks
+/// (`ping`) and older versions carry no signature, and pass.
+fn check_token_signature(secrets: &SignatureVerifier, request: &FlowRequest) -> Option<String> {
+    let refused = |error: &dyn fmt::Display| {
+        tracing::warn!(%error, "flow_token_signature refused");
+        Some("This link is no longer valid.".to_owned())
+    };
+    match request.flow_token_signature.as_deref() {
+        Some(jwt) => secrets
+            .verify_flow_token_signature(jwt, request.flow_token.as_deref(), SystemTime::now())
+            .err()
+            .and_then(|error: TokenSignatureError| refused(&error)),
+        None if request.action != Action::Ping && data_api_major(&request.version) >= 4 => {
+            refused(&"a Data API 4.0 request without one")
+        }
+        None => None,
+    }
+}
+
+/// The major number of a Data API version ("4.0" is 4); 0 if it does not start with one.
+fn data_api_major(version: &str) -> u32 {
+    version
+        .split('.')
+        .next()
+        .and_then(|major| major.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 /// 427, the status WhatsApp reads as "flow token no longer valid".
@@ -473,10 +507,16 @@ impl EndpointBuilder {
         self
     }
 
-    /// Verifies Data API 4.0 `flow_token_signature` JWTs with the app secrets (HTTP 427 when invalid).
-    /// Requests without one are accepted. Needs [`app_secrets`](Self::app_secrets).
-    pub fn verify_flow_token_signature(mut self, verify: bool) -> Self {
-        self.inner.verify_token_signature = verify;
+    /// Verifies Data API 4.0 `flow_token_signature` JWTs with these app secrets (usually the same
+    /// as [`app_secrets`](Self::app_secrets)): HS256 only, a `flow_token` claim equal to the
+    /// request's, `exp` and `nbf` honoured with
+    /// [`TOKEN_SIGNATURE_LEEWAY`](whatsapp_flows_crypto::TOKEN_SIGNATURE_LEEWAY). A request that
+    /// fails is answered 427 (`"This link is no longer valid."`), as is a request of Data API 4.0 or
+    /// later that carries none; `ping` and older versions need none.
+    ///
+    /// The secrets are this method's argument, so verification without a secret cannot be set up.
+    pub fn verify_flow_token_signature(mut self, secrets: SignatureVerifier) -> Self {
+        self.inner.token_signatures = Some(secrets);
         self
     }
 
@@ -490,7 +530,11 @@ impl EndpointBuilder {
     /// How many threads run RSA decryptions, i.e. how many may run at once (default: the number of
     /// cores).
     pub fn rsa_concurrency(mut self, threads: usize) -> Self {
-        self.inner.rsa = RsaPool::new(threads);
+        self.inner.rsa = RsaPool::new(
+            threads,
+            self.inner.rsa.timeout(),
+            Arc::clone(&self.inner.metrics.rsa),
+        );
         self
     }
 
@@ -518,7 +562,7 @@ impl EndpointBuilder {
     /// `Retry-After: 1` (default [`DEFAULT_QUEUE_TIMEOUT`]). Requests the queue cannot serve in time
     /// are refused on arrival, from the queue depth and the measured time of one decryption.
     pub fn queue_timeout(mut self, timeout: Duration) -> Self {
-        self.inner.queue_timeout = timeout;
+        self.inner.rsa.set_timeout(timeout);
         self
     }
 

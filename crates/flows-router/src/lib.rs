@@ -63,6 +63,7 @@
 //! | 427 | the flow-token check rejected the token, or the `flow_token_signature` is invalid: `{"error_msg": ...}`, encrypted by default |
 //! | 432 | `X-Hub-Signature-256` missing or wrong, when app secrets are configured |
 //! | 500 | no handler, data that does not fit the screen's type, a handler error or timeout (logged with the cause) |
+//! | 503 | overloaded: the request could not start its decryption within the queue timeout ([`DEFAULT_QUEUE_TIMEOUT`], [`EndpointBuilder::queue_timeout`]); answered at once, without RSA, with `Retry-After: 1` |
 //!
 //! # Logging
 //!

@@ -2,8 +2,11 @@
 //! figures (error rate, p90 latency) before Meta does. Lock-free: one atomic add per counter per request.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use crate::rsa_pool::RsaGauges;
 
 /// Action labels: the four the protocol defines, `other`, and `none` for requests never decrypted.
 const ACTIONS: [&str; 6] = ["ping", "INIT", "BACK", "data_exchange", "other", "none"];
@@ -21,6 +24,8 @@ pub struct Metrics {
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
+    shed: AtomicU64,
+    pub(crate) rsa: Arc<RsaGauges>,
 }
 
 impl Default for Metrics {
@@ -30,6 +35,8 @@ impl Default for Metrics {
             buckets: std::array::from_fn(|_| AtomicU64::new(0)),
             count: AtomicU64::new(0),
             sum_micros: AtomicU64::new(0),
+            shed: AtomicU64::new(0),
+            rsa: Arc::default(),
         }
     }
 }
@@ -68,6 +75,29 @@ impl Metrics {
             .get(action_index(Some(action)))
             .and_then(|row| row.get(s))
             .map_or(0, |c| c.load(Ordering::Relaxed))
+    }
+
+    pub(crate) fn record_shed(&self) {
+        self.shed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Requests answered `503` because they could not start their decryption within the queue
+    /// timeout.
+    #[must_use]
+    pub fn shed(&self) -> u64 {
+        self.shed.load(Ordering::Relaxed)
+    }
+
+    /// Decryptions waiting for an RSA thread now.
+    #[must_use]
+    pub fn rsa_queue_depth(&self) -> usize {
+        self.rsa.queued.load(Ordering::Relaxed)
+    }
+
+    /// RSA threads running a decryption now.
+    #[must_use]
+    pub fn rsa_threads_busy(&self) -> usize {
+        self.rsa.busy.load(Ordering::Relaxed)
     }
 
     /// All requests answered so far.
@@ -118,6 +148,15 @@ impl Metrics {
         let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
         let _ = writeln!(out, "flows_request_duration_seconds_sum {sum}");
         let _ = writeln!(out, "flows_request_duration_seconds_count {count}");
+        out.push_str("# HELP flows_requests_shed_total Requests answered 503 because they could not start their decryption within the queue timeout.\n");
+        out.push_str("# TYPE flows_requests_shed_total counter\n");
+        let _ = writeln!(out, "flows_requests_shed_total {}", self.shed());
+        out.push_str("# HELP flows_rsa_queue_depth Decryptions waiting for an RSA thread.\n");
+        out.push_str("# TYPE flows_rsa_queue_depth gauge\n");
+        let _ = writeln!(out, "flows_rsa_queue_depth {}", self.rsa_queue_depth());
+        out.push_str("# HELP flows_rsa_threads_busy RSA threads running a decryption.\n");
+        out.push_str("# TYPE flows_rsa_threads_busy gauge\n");
+        let _ = writeln!(out, "flows_rsa_threads_busy {}", self.rsa_threads_busy());
         out
     }
 }
@@ -155,5 +194,10 @@ mod tests {
         assert!(text.contains("flows_request_duration_seconds_bucket{le=\"0.005\"} 1"));
         assert!(text.contains("flows_request_duration_seconds_bucket{le=\"0.05\"} 2"));
         assert!(text.contains("flows_request_duration_seconds_bucket{le=\"+Inf\"} 3"));
+        m.record_shed();
+        let text = m.render_prometheus();
+        assert!(text.contains("\nflows_requests_shed_total 1\n"));
+        assert!(text.contains("\nflows_rsa_queue_depth 0\n"));
+        assert!(text.contains("\nflows_rsa_threads_busy 0\n"));
     }
 }

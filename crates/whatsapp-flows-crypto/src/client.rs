@@ -39,7 +39,8 @@ impl PublicKey {
     /// ```
     ///
     /// # Errors
-    /// [`ClientError::Random`] or [`ClientError::Rsa`] if the system RNG or RSA encryption fails.
+    /// [`ClientError::Random`], [`ClientError::Rsa`] or [`ClientError::Encrypt`] if the system RNG,
+    /// RSA or AES-GCM encryption fails.
     pub fn encrypt_request(&self, plaintext: &[u8]) -> Result<EncryptedRequest, ClientError> {
         let mut aes_key = Zeroizing::new([0u8; AES_KEY_LEN]);
         let mut iv = [0u8; IV_LEN];
@@ -50,7 +51,8 @@ impl PublicKey {
             .oaep_encrypt::<sha2::Sha256>(aes_key.as_slice())
             .map_err(|_| ClientError::Rsa)?;
         let cipher = Aes128Gcm16::new((&*aes_key).into());
-        let data = seal_to_base64(&cipher, &iv, plaintext.to_vec());
+        let data =
+            seal_to_base64(&cipher, &iv, plaintext.to_vec()).map_err(|_| ClientError::Encrypt)?;
         let body = serde_json::json!({
             FIELD_DATA: data,
             FIELD_KEY: b64::STANDARD.encode(wrapped),

@@ -125,18 +125,19 @@ pub(crate) fn open_in_place(
 }
 
 /// Encrypts `buf` in place, appends the tag and returns the base64 text.
-pub(crate) fn seal_to_base64(cipher: &Aes128Gcm16, iv: &[u8; IV_LEN], mut buf: Vec<u8>) -> String {
-    let body_len = buf.len();
+///
+/// GCM refuses only messages over 64 GiB, which never reach here; should it refuse, the error is
+/// returned, never a body without its tag.
+pub(crate) fn seal_to_base64(
+    cipher: &Aes128Gcm16,
+    iv: &[u8; IV_LEN],
+    mut buf: Vec<u8>,
+) -> Result<String, aes_gcm::Error> {
     buf.reserve_exact(TAG_LEN);
-    // Only fails for messages over 64 GiB, which never reach here; an empty tag then fails on the peer.
-    if let Ok(tag) = cipher.encrypt_inout_detached(
-        &Nonce::<U16>::from(*iv),
-        &[],
-        buf.get_mut(..body_len).unwrap_or_default().into(),
-    ) {
-        buf.extend_from_slice(&tag);
-    }
-    b64::STANDARD.encode(&buf)
+    let tag =
+        cipher.encrypt_inout_detached(&Nonce::<U16>::from(*iv), &[], buf.as_mut_slice().into())?;
+    buf.extend_from_slice(&tag);
+    Ok(b64::STANDARD.encode(&buf))
 }
 
 fn decode_field(field: &'static str, text: &str) -> Result<Vec<u8>, MalformedEnvelope> {
@@ -233,23 +234,26 @@ impl ResponseContext {
     /// sent as `text/plain` with status 200).
     ///
     /// # Errors
-    /// [`ResponseError::Serialize`] if `value` cannot be serialized to JSON.
+    /// [`ResponseError::Serialize`] if `value` cannot be serialized to JSON,
+    /// [`ResponseError::Encrypt`] if AES-GCM refuses to encrypt it.
     pub fn encrypt<T: Serialize + ?Sized>(self, value: &T) -> Result<String, ResponseError> {
         let mut json = Zeroizing::new(Vec::with_capacity(256));
         serde_json::to_writer(&mut *json, value)?;
-        Ok(self.encrypt_owned(std::mem::take(&mut *json)))
+        self.encrypt_owned(std::mem::take(&mut *json))
     }
 
     /// Encrypts plaintext bytes as they are (for byte-exact known-answer tests and pre-serialized JSON).
-    #[must_use]
-    pub fn encrypt_bytes(self, plaintext: &[u8]) -> String {
+    ///
+    /// # Errors
+    /// [`ResponseError::Encrypt`] if AES-GCM refuses to encrypt it (only past 64 GiB).
+    pub fn encrypt_bytes(self, plaintext: &[u8]) -> Result<String, ResponseError> {
         let mut buf = Vec::with_capacity(plaintext.len() + TAG_LEN);
         buf.extend_from_slice(plaintext);
         self.encrypt_owned(buf)
     }
 
-    fn encrypt_owned(self, buf: Vec<u8>) -> String {
-        seal_to_base64(&self.cipher, &self.iv, buf)
+    fn encrypt_owned(self, buf: Vec<u8>) -> Result<String, ResponseError> {
+        seal_to_base64(&self.cipher, &self.iv, buf).map_err(|_| ResponseError::Encrypt)
     }
 }
 

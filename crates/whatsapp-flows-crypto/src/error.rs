@@ -58,6 +58,9 @@ pub enum KeyError {
     /// The key parsed but its numbers are not a valid RSA key.
     #[error("the RSA key is malformed or inconsistent: regenerate it")]
     Invalid,
+    /// The public key could not be encoded as SPKI DER (the key and its fingerprint would be empty).
+    #[error("the public key could not be encoded as SPKI")]
+    Encode,
     /// The selected backend refused the key.
     #[error("the {backend} backend rejected the key: {reason}")]
     Backend {
@@ -180,6 +183,10 @@ pub enum ResponseError {
     /// The value could not be serialized to JSON.
     #[error("the response could not be serialized to JSON: {0}")]
     Serialize(#[from] serde_json::Error),
+    /// AES-GCM refused to encrypt (it does only for messages over 64 GiB): no reply rather than one
+    /// without its tag.
+    #[error("AES-GCM refused to encrypt the response")]
+    Encrypt,
 }
 
 /// Why an `X-Hub-Signature-256` check failed (HTTP 432).
@@ -195,6 +202,34 @@ pub enum SignatureError {
     /// The signature matches none of the app secrets.
     #[error("the request signature does not match the app secret")]
     Mismatch,
+}
+
+/// Why a Data API 4.0 `flow_token_signature` was refused (the endpoint answers HTTP 427).
+#[derive(Debug, thiserror::Error, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenSignatureError {
+    /// Not a compact JWT (three base64url parts) with a JSON header and a JSON object payload, or a
+    /// registered claim of the wrong type.
+    #[error("the flow_token_signature is not a well-formed JWT")]
+    Malformed,
+    /// The header's `alg` is not `HS256` (`none` included).
+    #[error("the flow_token_signature is not signed with HS256")]
+    Algorithm,
+    /// The MAC matches none of the app secrets.
+    #[error("the flow_token_signature does not match the app secret")]
+    Mismatch,
+    /// The payload has no `flow_token` string claim.
+    #[error("the flow_token_signature has no flow_token claim")]
+    MissingFlowToken,
+    /// The signed `flow_token` is not the request's.
+    #[error("the flow_token_signature was made for another flow token")]
+    FlowTokenMismatch,
+    /// `exp` is past (beyond the leeway).
+    #[error("the flow_token_signature has expired")]
+    Expired,
+    /// `nbf` is still to come (beyond the leeway).
+    #[error("the flow_token_signature is not valid yet")]
+    NotYetValid,
 }
 
 /// Why a PhotoPicker / DocumentPicker file could not be decrypted.
@@ -240,6 +275,9 @@ pub enum ClientError {
     /// RSA-OAEP encryption to the public key failed.
     #[error("RSA-OAEP encryption failed")]
     Rsa,
+    /// AES-GCM refused to encrypt the request (it does only for messages over 64 GiB).
+    #[error("AES-GCM encryption of the request failed")]
+    Encrypt,
     /// The response body is not base64.
     #[error(
         "the response body is not base64 (the endpoint answered something other than an encrypted reply)"

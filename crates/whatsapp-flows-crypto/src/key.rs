@@ -153,7 +153,7 @@ impl PrivateKey {
 
     fn from_rsa(rsa: rsa::PrivateKey, backend: Backend) -> Result<Self, KeyError> {
         let decryptor = Decryptor::new(backend, &rsa)?;
-        let public = PublicKey::from_rsa(rsa.to_public_key());
+        let public = PublicKey::from_rsa(rsa.to_public_key())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 rsa,
@@ -426,13 +426,15 @@ pub struct PublicKey {
 }
 
 impl PublicKey {
-    fn from_rsa(rsa: rsa::PublicKey) -> Self {
-        // Encoding a key we hold in memory cannot fail; an empty DER would only blank the fingerprint.
+    fn from_rsa(rsa: rsa::PublicKey) -> Result<Self, KeyError> {
+        // Encoding a key held in memory does not fail; if it did, an empty DER would give an empty
+        // PEM and fingerprint, so it is an error.
         let spki_der = rsa
             .to_public_key_der()
-            .map(|doc| doc.as_bytes().to_vec())
-            .unwrap_or_default();
-        Self { rsa, spki_der }
+            .map_err(|_| KeyError::Encode)?
+            .as_bytes()
+            .to_vec();
+        Ok(Self { rsa, spki_der })
     }
 
     /// Parses a PEM public key: SPKI (`BEGIN PUBLIC KEY`, what OpenSSL and Meta use) or PKCS#1
@@ -476,7 +478,7 @@ impl PublicKey {
         if bits < MIN_BITS {
             return Err(KeyError::TooSmall { bits });
         }
-        Ok(Self::from_rsa(rsa))
+        Self::from_rsa(rsa)
     }
 
     /// SPKI PEM (`-----BEGIN PUBLIC KEY-----`, LF line endings): the exact text Meta's

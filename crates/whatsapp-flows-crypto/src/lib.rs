@@ -91,11 +91,13 @@ pub use envelope::{DecryptedRequest, Plaintext, ResponseContext};
 pub use error::ClientError;
 pub use error::{
     CannotDecrypt, KeyError, MalformedEnvelope, MediaError, RequestError, ResponseError,
-    SignatureError,
+    SignatureError, TokenSignatureError,
 };
 pub use key::{Fingerprint, KeySet, PrivateKey, PublicKey};
 pub use media::{EncryptionMetadata, MediaPlaintext, decrypt_media};
-pub use signature::{SIGNATURE_HEADER, SignatureVerifier, sign};
+pub use signature::{
+    FlowTokenClaims, SIGNATURE_HEADER, SignatureVerifier, TOKEN_SIGNATURE_LEEWAY, sign,
+};
 
 /// Re-exported so callers can hold secrets the way this crate does.
 pub use zeroize::Zeroizing;

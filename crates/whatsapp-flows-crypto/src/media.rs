@@ -8,7 +8,7 @@ use hmac::{KeyInit as _, Mac as _};
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 use subtle::ConstantTimeEq as _;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::b64;
 use crate::error::MediaError;
@@ -18,8 +18,9 @@ const BLOCK: usize = 16;
 
 /// The `encryption_metadata` object that comes with each uploaded file in the request's `data`.
 ///
-/// Deserializes straight from the JSON; `Debug` hides the keys.
-#[derive(Clone, Deserialize)]
+/// Deserializes straight from the JSON; `Debug` hides the keys, and every field is wiped from memory
+/// on drop like the crate's other secrets (so the fields cannot be moved out; clone them).
+#[derive(Clone, Deserialize, Zeroize, ZeroizeOnDrop)]
 pub struct EncryptionMetadata {
     /// base64 AES-256 key (32 bytes).
     pub encryption_key: String,
@@ -131,3 +132,9 @@ fn field<const N: usize>(name: &'static str, text: &str) -> Result<[u8; N], Medi
     let bytes = Zeroizing::new(b64::STANDARD.decode(text).map_err(|_| invalid.clone())?);
     bytes.as_slice().try_into().map_err(|_| invalid)
 }
+
+// The media keys are secrets like the crate's others: wiped on drop, checked at compile time.
+const _: fn() = || {
+    fn wiped_on_drop<T: ZeroizeOnDrop>() {}
+    wiped_on_drop::<EncryptionMetadata>();
+};

@@ -2,12 +2,15 @@
 
 use std::fmt;
 use std::fmt::Write as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{KeyInit as _, Mac as _};
+use serde::Deserialize;
+use sha2::Digest as _;
 use subtle::ConstantTimeEq as _;
 use zeroize::Zeroizing;
 
-use crate::error::SignatureError;
+use crate::error::{SignatureError, TokenSignatureError};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -73,67 +76,175 @@ impl SignatureVerifier {
     }
 }
 
+/// How far past `exp`, or before `nbf`, a `flow_token_signature` is still accepted: clocks drift.
+pub const TOKEN_SIGNATURE_LEEWAY: Duration = Duration::from_secs(60);
+
+/// The claims of a verified Data API 4.0 `flow_token_signature`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[non_exhaustive]
+pub struct FlowTokenClaims {
+    /// The flow token the JWT was made for; verification checks it is the request's.
+    pub flow_token: String,
+    /// Expiry (seconds since the Unix epoch), if the JWT has one.
+    #[serde(default)]
+    pub exp: Option<i64>,
+    /// Not valid before (seconds since the Unix epoch), if the JWT says.
+    #[serde(default)]
+    pub nbf: Option<i64>,
+    /// Issued at (seconds since the Unix epoch), if the JWT says; informative only.
+    #[serde(default)]
+    pub iat: Option<i64>,
+}
+
+impl fmt::Debug for FlowTokenClaims {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The flow token may identify a user: not printed.
+        f.debug_struct("FlowTokenClaims")
+            .field("exp", &self.exp)
+            .field("nbf", &self.nbf)
+            .field("iat", &self.iat)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct JwtHeader {
+    alg: String,
+}
+
+/// The payload shape of the typed check: everything optional, so that each missing or ill-typed
+/// claim gets its own error instead of one `Malformed`.
+#[derive(Deserialize)]
+struct RawClaims {
+    #[serde(default)]
+    flow_token: Option<serde_json::Value>,
+    #[serde(default)]
+    exp: Option<i64>,
+    #[serde(default)]
+    nbf: Option<i64>,
+    #[serde(default)]
+    iat: Option<i64>,
+}
+
 impl SignatureVerifier {
-    /// Verifies an HS256 JWT keyed with the app secret (Data API 4.0's `flow_token_signature`) and
-    /// returns its payload, the JSON claims.
+    /// Verifies a Data API 4.0 `flow_token_signature` for a request carrying `flow_token`, at time
+    /// `now`: an HS256 JWT (no other `alg`, `none` included) keyed with one of the app secrets, whose
+    /// `flow_token` claim is present and equal to the request's, whose `exp` (if any) is not past
+    /// and whose `nbf` (if any) is not to come, each with [`TOKEN_SIGNATURE_LEEWAY`].
     ///
     /// ```
-    /// use whatsapp_flows_crypto::SignatureVerifier;
-    /// # use base64::Engine as _;
-    /// # let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    /// # let signing_input = format!("{}.{}", b64.encode(r#"{"alg":"HS256","typ":"JWT"}"#), b64.encode(r#"{"flow_token":"t1"}"#));
-    /// # let mac = whatsapp_flows_crypto::sign(b"app-secret", signing_input.as_bytes());
-    /// # let mac: Vec<u8> = (7..mac.len()).step_by(2).map(|i| u8::from_str_radix(&mac[i..i + 2], 16).unwrap()).collect();
-    /// # let jwt = format!("{signing_input}.{}", b64.encode(mac));
-    /// let claims = SignatureVerifier::new("app-secret").verify_jwt_hs256(&jwt)?;
-    /// assert_eq!(claims["flow_token"], "t1");
-    /// # Ok::<(), whatsapp_flows_crypto::SignatureError>(())
+    /// use std::time::SystemTime;
+    /// use whatsapp_flows_crypto::{SignatureVerifier, TokenSignatureError};
+    ///
+    /// // PyJWT: jwt.encode({"flow_token": "t1"}, "3f1c9a0d5be24e7f8a61c0d2b9e47a15", algorithm="HS256")
+    /// let jwt = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJmbG93X3Rva2VuIjoidDEifQ.aDRQYLBYmk0PEaCHcIxpJwqDz2WL8Dq7Gp78mRgxWsg";
+    /// let verifier = SignatureVerifier::new("3f1c9a0d5be24e7f8a61c0d2b9e47a15");
+    /// let claims = verifier.verify_flow_token_signature(jwt, Some("t1"), SystemTime::now())?;
+    /// assert_eq!(claims.flow_token, "t1");
+    /// assert_eq!(
+    ///     verifier.verify_flow_token_signature(jwt, Some("t2"), SystemTime::now()),
+    ///     Err(TokenSignatureError::FlowTokenMismatch)
+    /// );
+    /// # Ok::<(), TokenSignatureError>(())
     /// ```
+    ///
+    /// # Errors
+    /// The [`TokenSignatureError`] saying which check failed.
+    pub fn verify_flow_token_signature(
+        &self,
+        jwt: &str,
+        flow_token: Option<&str>,
+        now: SystemTime,
+    ) -> Result<FlowTokenClaims, TokenSignatureError> {
+        let payload = self.verify_hs256(jwt)?;
+        let raw: RawClaims =
+            serde_json::from_slice(&payload).map_err(|_| TokenSignatureError::Malformed)?;
+        let signed = match raw.flow_token {
+            None => return Err(TokenSignatureError::MissingFlowToken),
+            Some(serde_json::Value::String(token)) => token,
+            Some(_) => return Err(TokenSignatureError::Malformed),
+        };
+        // Constant time: the signed token is the secret-derived side of the comparison.
+        let equal =
+            flow_token.is_some_and(|sent| bool::from(sent.as_bytes().ct_eq(signed.as_bytes())));
+        if !equal {
+            return Err(TokenSignatureError::FlowTokenMismatch);
+        }
+        let now = match now.duration_since(UNIX_EPOCH) {
+            Ok(since) => i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
+            Err(before) => i64::try_from(before.duration().as_secs()).map_or(i64::MIN, |s| -s),
+        };
+        let leeway = TOKEN_SIGNATURE_LEEWAY.as_secs().cast_signed();
+        if raw.exp.is_some_and(|exp| now > exp.saturating_add(leeway)) {
+            return Err(TokenSignatureError::Expired);
+        }
+        if raw.nbf.is_some_and(|nbf| now < nbf.saturating_sub(leeway)) {
+            return Err(TokenSignatureError::NotYetValid);
+        }
+        Ok(FlowTokenClaims {
+            flow_token: signed,
+            exp: raw.exp,
+            nbf: raw.nbf,
+            iat: raw.iat,
+        })
+    }
+
+    /// Verifies an HS256 JWT keyed with the app secret and returns its payload, the JSON claims,
+    /// untyped and unchecked: for `flow_token_signature` use
+    /// [`verify_flow_token_signature`](Self::verify_flow_token_signature), which checks the claims.
     ///
     /// # Errors
     /// [`SignatureError::Malformed`] if it is not a compact HS256 JWT with a JSON object payload,
     /// [`SignatureError::Mismatch`] if no app secret produced its MAC.
     pub fn verify_jwt_hs256(&self, jwt: &str) -> Result<serde_json::Value, SignatureError> {
+        let payload = self.verify_hs256(jwt).map_err(|error| match error {
+            TokenSignatureError::Mismatch => SignatureError::Mismatch,
+            _ => SignatureError::Malformed,
+        })?;
+        serde_json::from_slice::<serde_json::Value>(&payload)
+            .ok()
+            .filter(serde_json::Value::is_object)
+            .ok_or(SignatureError::Malformed)
+    }
+
+    /// Checks the compact form, the `alg` and the MAC; returns the decoded payload bytes.
+    fn verify_hs256(&self, jwt: &str) -> Result<Vec<u8>, TokenSignatureError> {
         use base64::Engine as _;
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let mut parts = jwt.trim().split('.');
-        let (Some(header), Some(payload), Some(mac_text), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(SignatureError::Malformed);
-        };
-        let header: serde_json::Value = b64
+        let (signing_input, mac_text) = jwt
+            .trim()
+            .rsplit_once('.')
+            .ok_or(TokenSignatureError::Malformed)?;
+        let (header, payload) = signing_input
+            .split_once('.')
+            .ok_or(TokenSignatureError::Malformed)?;
+        if payload.contains('.') {
+            return Err(TokenSignatureError::Malformed);
+        }
+        let header: JwtHeader = b64
             .decode(header)
             .ok()
             .and_then(|h| serde_json::from_slice(&h).ok())
-            .ok_or(SignatureError::Malformed)?;
-        if header.get("alg").and_then(serde_json::Value::as_str) != Some("HS256") {
-            return Err(SignatureError::Malformed);
+            .ok_or(TokenSignatureError::Malformed)?;
+        // The algorithm is fixed by us, never chosen by the token (`none`, RS256/HS256 confusion).
+        if header.alg != "HS256" {
+            return Err(TokenSignatureError::Algorithm);
         }
         let given: [u8; 32] = b64
             .decode(mac_text)
             .ok()
             .and_then(|m| m.try_into().ok())
-            .ok_or(SignatureError::Malformed)?;
-        let signing_input = jwt.trim().get(..header_len(jwt.trim())).unwrap_or_default();
+            .ok_or(TokenSignatureError::Malformed)?;
         let mut matched = subtle::Choice::from(0);
         for secret in &self.secrets {
             matched |= mac(secret, signing_input.as_bytes()).ct_eq(&given);
         }
         if !bool::from(matched) {
-            return Err(SignatureError::Mismatch);
+            return Err(TokenSignatureError::Mismatch);
         }
         b64.decode(payload)
-            .ok()
-            .and_then(|p| serde_json::from_slice::<serde_json::Value>(&p).ok())
-            .filter(serde_json::Value::is_object)
-            .ok_or(SignatureError::Malformed)
+            .map_err(|_| TokenSignatureError::Malformed)
     }
-}
-
-/// Length of `header.payload` in a compact JWT.
-fn header_len(jwt: &str) -> usize {
-    jwt.rfind('.').unwrap_or(0)
 }
 
 impl fmt::Debug for SignatureVerifier {
@@ -156,9 +267,21 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
 }
 
 fn mac(secret: &[u8], body: &[u8]) -> [u8; 32] {
-    // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac =
-        HmacSha256::new_from_slice(secret).unwrap_or_else(|_| HmacSha256::new(&Default::default()));
+    // RFC 2104 section 2: a key longer than the block is hashed, a shorter one zero-padded to it. Done
+    // here, the key is a block-sized array and `Hmac::new` cannot fail, where `new_from_slice` has an
+    // error path (unreachable for HMAC, but one that would need a fallback key).
+    let mut key = Zeroizing::new([0u8; 64]);
+    let hashed: Zeroizing<[u8; 32]>;
+    let short = if secret.len() > key.len() {
+        hashed = Zeroizing::new(sha2::Sha256::digest(secret).into());
+        &hashed[..]
+    } else {
+        secret
+    };
+    for (k, b) in key.iter_mut().zip(short) {
+        *k = *b;
+    }
+    let mut mac = HmacSha256::new(&(*key).into());
     mac.update(body);
     mac.finalize().into_bytes().into()
 }

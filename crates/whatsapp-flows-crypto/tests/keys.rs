@@ -757,7 +757,7 @@ fn with_backend_for_each_available_backend() {
         let request = converted.decrypt_request(sent.body().as_bytes()).unwrap();
         assert_eq!(request.plaintext().as_bytes(), plaintext);
         assert_eq!(request.key_fingerprint(), key.fingerprint());
-        let body = request.into_parts().1.encrypt_bytes(b"{}");
+        let body = request.into_parts().1.encrypt_bytes(b"{}").unwrap();
         assert_eq!(
             &*sent.into_response().decrypt(body.as_bytes()).unwrap(),
             "{}"
@@ -782,7 +782,11 @@ fn key_set_rotation() {
         let request = rotating.decrypt_request(to_old.body().as_bytes()).unwrap();
         assert_eq!(request.plaintext().as_bytes(), plaintext);
         assert_eq!(request.key_fingerprint(), old.fingerprint(), "{backend}");
-        let reply = request.into_parts().1.encrypt_bytes(br#"{"data":{}}"#);
+        let reply = request
+            .into_parts()
+            .1
+            .encrypt_bytes(br#"{"data":{}}"#)
+            .unwrap();
         assert_eq!(
             &*to_old.into_response().decrypt(reply.as_bytes()).unwrap(),
             r#"{"data":{}}"#

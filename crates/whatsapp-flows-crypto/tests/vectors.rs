@@ -153,7 +153,9 @@ fn envelope_ok() {
             assert_eq!(request.key_fingerprint(), key.fingerprint(), "{name}");
             let (plaintext, reply) = request.into_parts();
             assert_eq!(&*plaintext, str_field(case, "plaintext"));
-            let response = reply.encrypt_bytes(str_field(case, "response_plaintext").as_bytes());
+            let response = reply
+                .encrypt_bytes(str_field(case, "response_plaintext").as_bytes())
+                .unwrap();
             assert_eq!(
                 response,
                 str_field(case, "response_body"),
@@ -174,7 +176,8 @@ fn envelope_ok() {
             let response = request
                 .into_parts()
                 .1
-                .encrypt_bytes(str_field(case, "response_plaintext").as_bytes());
+                .encrypt_bytes(str_field(case, "response_plaintext").as_bytes())
+                .unwrap();
             assert_eq!(
                 response,
                 str_field(case, "response_body"),
