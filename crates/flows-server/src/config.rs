@@ -333,11 +333,18 @@ impl ServerConfig {
     ) -> Result<EndpointBuilder, ConfigError> {
         self.validate()?;
         let mut builder = Endpoint::builder(keys, flow).max_body_size(self.max_body_size);
-        if let Some(verifier) = self.signature_verifier()? {
-            builder = builder.app_secrets(verifier);
-        }
-        if self.verify_token_signature {
-            builder = builder.verify_flow_token_signature(true);
+        match self.signature_verifier()? {
+            Some(verifier) => {
+                if self.verify_token_signature {
+                    builder = builder.verify_flow_token_signature(verifier.clone());
+                }
+                builder = builder.app_secrets(verifier);
+            }
+            // validate() above refused verification without secrets; this keeps it so if it moves.
+            None if self.verify_token_signature => {
+                return Err(ConfigError::VerifyWithoutAppSecret);
+            }
+            None => {}
         }
         if let Some(timeout) = self.queue_timeout {
             builder = builder.queue_timeout(timeout);
