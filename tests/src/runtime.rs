@@ -323,3 +323,58 @@ fn run_with_args(
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// Starts `binary` with `FLOWS_VERIFY_TOKEN_SIGNATURE=1` and the app secret of the PyJWT-made
+/// known-answer tokens (crates/whatsapp-flows-crypto/tests/fixtures/jwt): each token, sent with a
+/// Data API 4.0 INIT, gets the status PyJWT's case says (200 valid, 427 expired, wrong secret, ...).
+///
+/// # Panics
+/// On the first failed check.
+pub async fn token_signatures_are_verified(binary: &str) {
+    let fixture = Fixture::new();
+    let cases: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{KEY_DIR}/../jwt/tokens.json")).unwrap(),
+    )
+    .unwrap();
+    let cases = cases["cases"].as_array().unwrap();
+    let secret = cases[0]["secret"].as_str().unwrap().to_owned();
+    let env = vec![
+        (
+            "FLOWS_PRIVATE_KEY_FILE",
+            format!("{KEY_DIR}/rotation-new.pem"),
+        ),
+        ("FLOWS_APP_SECRET", secret.clone()),
+        ("FLOWS_VERIFY_TOKEN_SIGNATURE", "1".to_owned()),
+    ];
+    let server = ServerProcess::start(binary, &env).await;
+    let mut checked = 0;
+    for case in cases.iter().filter(|c| c["secret"] == secret.as_str()) {
+        let request = json!({
+            "version": "4.0",
+            "action": "INIT",
+            "data": {},
+            "flow_token": case["flow_token"],
+            "flow_token_signature": case["jwt"],
+        });
+        let (body, headers, _pending) = fixture.signed_request(&request, &secret);
+        let reply = server.target().post("/flow", &headers, body).await;
+        assert_eq!(
+            u64::from(reply.status),
+            case["status"].as_u64().unwrap(),
+            "case {}: {}",
+            case["name"],
+            reply.text()
+        );
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} known-answer tokens checked");
+    // Without a signature a Data API 4.0 request is refused too.
+    let request =
+        json!({"version": "4.0", "action": "INIT", "data": {}, "flow_token": "flow-token-8b1f"});
+    let (body, headers, _pending) = fixture.signed_request(&request, &secret);
+    assert_eq!(
+        server.target().post("/flow", &headers, body).await.status,
+        427
+    );
+    assert_no_secrets(&server.output());
+}

@@ -19,6 +19,11 @@ async fn slow_headers_are_cut_off() {
     flows_tests::slow_clients_are_cut_off(BINARY, false).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_signatures_are_verified_when_asked() {
+    flows_tests::token_signatures_are_verified(BINARY).await;
+}
+
 #[test]
 fn configuration_failures() {
     flows_tests::configuration_failures(BINARY);

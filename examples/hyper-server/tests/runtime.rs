@@ -29,6 +29,11 @@ async fn idle_connections_are_closed() {
     flows_tests::idle_connections_are_closed(BINARY).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_signatures_are_verified_when_asked() {
+    flows_tests::token_signatures_are_verified(BINARY).await;
+}
+
 #[test]
 fn configuration_failures() {
     flows_tests::configuration_failures(BINARY);
