@@ -5,9 +5,10 @@
 //! SIGHUP; SIGTERM or Ctrl-C stops it after in-flight requests finish.
 //!
 //! actix-web runs its own server, so the limits map onto its settings: `FLOWS_MAX_CONNECTIONS`
-//! (shared out among its workers), `FLOWS_HEADER_TIMEOUT` (its client request timeout, which covers
-//! the head only) and `FLOWS_IDLE_TIMEOUT` (its keep-alive). actix has no body read timeout:
-//! `FLOWS_BODY_TIMEOUT` applies to the hyper-based servers only.
+//! (shared out among its workers; at the limit actix stops accepting until a connection ends,
+//! where flows-server closes the one beyond it), `FLOWS_HEADER_TIMEOUT` (its client request
+//! timeout, which covers the head only) and `FLOWS_IDLE_TIMEOUT` (its keep-alive). actix has no body
+//! read timeout: `FLOWS_BODY_TIMEOUT` applies to the hyper-based servers only.
 
 use std::process::ExitCode;
 use std::sync::Arc;
