@@ -4,7 +4,7 @@
 //! hyper-util's auto connection builder, TLS with rustls and the certificate re-read on SIGHUP,
 //! connection limits and timeouts, and `GET /health`, `GET /ready`, `GET /metrics` in front of the
 //! application's routes, any tower service: an axum `Router`, [`flow_service`], a
-//! [`Webhook`](flows_router::webhook::Webhook).
+//! [`Webhook`].
 //!
 //! ```no_run
 //! use clap::Parser;
