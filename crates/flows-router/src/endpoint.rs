@@ -381,7 +381,9 @@ impl Endpoint {
             Ok(result) => result,
             Err(RunError::Overloaded) => {
                 self.inner.metrics.record_shed();
-                tracing::warn!(timeout = ?self.inner.rsa.timeout(), "overloaded: request shed before decryption");
+                // Debug, not warn: a flood sheds thousands a second, and each is already logged
+                // and counted as a 503 (flows_requests_shed_total).
+                tracing::debug!(timeout = ?self.inner.rsa.timeout(), "overloaded: request shed before decryption");
                 return Err(Reply::overloaded());
             }
             Err(RunError::Failed) => {
