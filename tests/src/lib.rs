@@ -22,6 +22,8 @@
 mod blackbox;
 mod http;
 mod process;
+mod runtime;
+pub mod tls;
 
 use std::collections::BTreeMap;
 
@@ -38,6 +40,11 @@ use whatsapp_flows_crypto::{
 pub use blackbox::{conformance_and_graceful_shutdown, start_up_failures};
 pub use http::HttpTarget;
 pub use process::{ServerProcess, run_to_exit};
+pub use runtime::{
+    configuration_failures, connections_beyond_the_limit_are_refused, idle_connections_are_closed,
+    slow_clients_are_cut_off, tls_certificate_reload, tls_conformance,
+    token_signatures_are_verified,
+};
 
 /// The folder of the crypto crate's key fixtures.
 pub const KEY_DIR: &str = concat!(
@@ -141,6 +148,30 @@ impl Fixture {
             (
                 SIGNATURE_HEADER,
                 sign(APP_SECRET.as_bytes(), body.as_bytes()),
+            ),
+        ];
+        (body.into_bytes(), headers, pending)
+    }
+
+    /// `request` encrypted to the current key and its body signed with `app_secret`: body,
+    /// headers, and what decrypts the reply.
+    #[must_use]
+    pub fn signed_request(
+        &self,
+        request: &Value,
+        app_secret: &str,
+    ) -> (Vec<u8>, Vec<(&'static str, String)>, PendingResponse) {
+        let (body, pending) = self
+            .current
+            .public_key()
+            .encrypt_request_json(request)
+            .unwrap()
+            .into_parts();
+        let headers = vec![
+            ("content-type", "application/json".to_owned()),
+            (
+                SIGNATURE_HEADER,
+                sign(app_secret.as_bytes(), body.as_bytes()),
             ),
         ];
         (body.into_bytes(), headers, pending)

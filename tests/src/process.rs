@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::tls::{HttpsTarget, Version};
 use crate::{HttpTarget, Target as _};
 
 /// How long a server may take to answer `/health` after it is started.
@@ -24,12 +25,17 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     /// Starts `binary` with `env` (plus `FLOWS_LISTEN` on a free port, retried if the port is taken
-    /// meanwhile) and waits until `GET /health` answers 200.
+    /// meanwhile) and waits until `GET /health` answers 200 (over TLS, trusting the certificate,
+    /// when `env` has `FLOWS_TLS_CERT`).
     ///
     /// # Panics
     /// If the server exits or does not answer within 30 s; the message has its output.
     pub async fn start(binary: &str, env: &[(&str, String)]) -> Self {
         let mut last_output = String::new();
+        let cert = env
+            .iter()
+            .find(|(name, _)| *name == "FLOWS_TLS_CERT")
+            .map(|(_, path)| std::fs::read_to_string(path).unwrap());
         for _ in 0..5 {
             let addr = free_port();
             let mut env = env.to_vec();
@@ -42,7 +48,14 @@ impl ServerProcess {
                 }
                 let probe = tokio::time::timeout(Duration::from_secs(2), async {
                     match tokio::net::TcpStream::connect(addr).await {
-                        Ok(_) => Some(HttpTarget::new(addr).get("/health").await.status),
+                        Ok(_) => match &cert {
+                            None => Some(HttpTarget::new(addr).get("/health").await.status),
+                            Some(pem) => HttpsTarget::new(addr, pem, Version::Http1)
+                                .request(http::Method::GET, "/health", &[], Vec::new())
+                                .await
+                                .ok()
+                                .map(|reply| reply.status),
+                        },
                         Err(_) => None,
                     }
                 })
@@ -90,11 +103,19 @@ impl ServerProcess {
     /// # Panics
     /// If `kill` cannot be run or fails.
     pub fn sigterm(&self) {
+        self.signal("TERM");
+    }
+
+    /// Sends the signal `name` (`HUP`, `TERM`, ...) with the `kill` command.
+    ///
+    /// # Panics
+    /// If `kill` cannot be run or fails.
+    pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
             .unwrap();
-        assert!(status.success(), "kill -TERM failed");
+        assert!(status.success(), "kill -{name} failed");
     }
 
     /// Waits for the process to exit.

@@ -42,6 +42,16 @@
 //! # Ok::<(), whatsapp_flows_crypto::KeyError>(())
 //! ```
 //!
+//! # Serving it
+//!
+//! The configuration, tracing set-up, signals, TLS, limits and `/health`, `/ready`, `/metrics` that
+//! every server needs live in the crate `flows-server`, not here. Migrating from the former
+//! `flows_router::config` (feature `config`): use `flows_server::ServerConfig`, `init_tracing` and
+//! `shutdown_signal`; the flags `--private-key`, `--passphrase` and `--app-secret` are gone (secrets
+//! are read from `FLOWS_PRIVATE_KEY`, `FLOWS_PASSPHRASE` and `FLOWS_APP_SECRET`, or from the files
+//! `--passphrase-file` and `--app-secret-file` name); `signature_verifier` and `app_secrets` return a
+//! `Result` since they may read a file.
+//!
 //! # Status codes
 //!
 //! | status | when |
@@ -65,8 +75,6 @@
 
 #[cfg(feature = "actix")]
 pub mod actix;
-#[cfg(feature = "config")]
-pub mod config;
 #[cfg(feature = "contract")]
 pub mod contract;
 mod endpoint;

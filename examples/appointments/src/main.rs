@@ -1,7 +1,7 @@
 //! `flows-appointments`: the appointment-booking WhatsApp Flows endpoint.
 //!
 //! ```text
-//! flows-appointments [OPTIONS]                       serve POST /flow, GET /health, GET /metrics
+//! flows-appointments [OPTIONS]                       serve POST /flow, /webhook, GET /health, /ready, /metrics
 //! flows-appointments issue-token [--ttl DURATION]    print a fresh flow token (default 24h)
 //! ```
 
@@ -13,11 +13,9 @@ use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use flows_appointments::devkey;
 use flows_appointments::store::{Backend, Store, StoreOptions};
-use flows_appointments::{App, FLOW_JSON, date::Date, flow};
-use flows_router::config::{ServerConfig, init_tracing, shutdown_signal};
-use flows_router::contract::FlowContract;
-use flows_router::hyper::{FlowService, serve};
-use flows_router::{Endpoint, EndpointBuilder};
+use flows_appointments::{App, FLOW_JSON, date::Date, flow, webhook};
+use flows_router::EndpointBuilder;
+use flows_server::{Server, ServerConfig, flow_service, init_tracing};
 use whatsapp_flows_crypto::KeySet;
 
 // Small allocations freed on other threads are the flow's commonest; see Cargo.toml.
@@ -40,10 +38,6 @@ struct Cli {
     /// Accept any flow token (demos only: anyone with the flow can book).
     #[arg(long, env = "FLOWS_ACCEPT_ANY_TOKEN", value_parser = BoolishValueParser::new())]
     accept_any_token: bool,
-
-    /// Check every reply against flow.json and answer 500 when one breaks it (development aid).
-    #[arg(long, env = "FLOWS_CHECK_CONTRACT", value_parser = BoolishValueParser::new())]
-    check_contract: bool,
 
     #[command(subcommand)]
     command: Option<Command>,
@@ -160,22 +154,32 @@ async fn run(cli: Cli) -> Result<(), String> {
         );
     }
     let flow = flow(App::new(store.clone(), cli.accept_any_token));
-    let mut builder = endpoint_builder(&cli, &store, flow)?;
-    if cli.check_contract {
-        let contract = FlowContract::from_json(FLOW_JSON).map_err(|e| e.to_string())?;
-        builder = builder.contract(contract);
-        tracing::info!("replies are checked against flow.json (FLOWS_CHECK_CONTRACT)");
-    }
-    let endpoint = builder.build();
+    let builder = endpoint_builder(&cli, &store, flow)?;
+    let endpoint = cli
+        .server
+        .with_contract(builder, FLOW_JSON)
+        .map_err(|e| e.to_string())?
+        .build();
+    let secrets = cli.server.signature_verifier().map_err(|e| e.to_string())?;
+    let hook = webhook::from_config(&store, cli.server.webhook_verify_token(), secrets)?;
 
-    let listener = tokio::net::TcpListener::bind(cli.server.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", cli.server.listen))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!("listening on http://{addr}/flow");
-    serve(listener, FlowService::new(endpoint), shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())?;
+    let server = Server::new(&cli.server).map_err(|e| e.to_string())?;
+    let metrics = endpoint.clone();
+    let mut server = server.metrics(move || metrics.metrics().render_prometheus());
+    let mut app = flow_service(endpoint);
+    if let Some(hook) = hook {
+        let metrics = hook.clone();
+        server = server.metrics(move || metrics.metrics().render_prometheus());
+        app = app.webhook(hook);
+        tracing::info!("serving POST /webhook and GET /webhook (FLOWS_WEBHOOK_VERIFY_TOKEN)");
+    }
+    // Ready when the database answers a query.
+    let db = store.clone();
+    let server = server.ready(move || {
+        let db = db.clone();
+        async move { db.is_empty().await.is_ok() }
+    });
+    server.serve(app).await.map_err(|e| e.to_string())?;
     store.close().await;
     Ok(())
 }
@@ -197,12 +201,9 @@ fn endpoint_builder(
         "no private key configured: using the development key (set FLOWS_PRIVATE_KEY_FILE in production)"
     );
     print_dev_key(&dev);
-    let mut builder =
-        Endpoint::builder(KeySet::new(dev.key), flow).max_body_size(cli.server.max_body_size);
-    if let Some(verifier) = cli.server.signature_verifier() {
-        builder = builder.app_secrets(verifier);
-    }
-    Ok(builder)
+    cli.server
+        .endpoint_builder_with(KeySet::new(dev.key), flow)
+        .map_err(|e| e.to_string())
 }
 
 #[allow(clippy::print_stdout)] // the token is the command's output

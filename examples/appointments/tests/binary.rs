@@ -181,6 +181,13 @@ async fn zero_setup_start_prints_the_key_and_register_command_and_books() {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert_eq!(http_get(server.addr, "/health").await.0, 200);
+        // Ready: the database answers.
+        assert_eq!(
+            http_get(server.addr, "/ready").await,
+            (200, "{\"status\":\"ready\"}".to_owned())
+        );
+        // No FLOWS_WEBHOOK_VERIFY_TOKEN: no webhook.
+        assert_eq!(http_get(server.addr, "/webhook").await.0, 404);
         let (status, metrics) = http_get(server.addr, "/metrics").await;
         assert_eq!(status, 200);
         assert!(metrics.contains("flows_requests_total"));
@@ -201,6 +208,37 @@ async fn zero_setup_start_prints_the_key_and_register_command_and_books() {
         let token = issue_token(binary(&data), "7d").await;
         walk(again.addr, key, &token).await;
         again.child.kill().await.unwrap();
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_is_served_with_the_verify_token_from_the_environment() {
+    let dir = TempDir::new();
+    let data = dir.0.join("data");
+    tokio::time::timeout(Duration::from_secs(120), async {
+        let mut command = binary(&data);
+        command
+            .env("FLOWS_WEBHOOK_VERIFY_TOKEN", "verify-token-5e1d")
+            .env("FLOWS_APP_SECRET", "webhook-app-secret");
+        let mut server = start(command).await;
+        let subscribe = "/webhook?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=";
+        let (status, body) = http_get(server.addr, &format!("{subscribe}verify-token-5e1d")).await;
+        assert_eq!((status, body.as_str()), (200, "1158201444"));
+        assert_eq!(
+            http_get(server.addr, &format!("{subscribe}wrong")).await.0,
+            403
+        );
+        server.child.kill().await.unwrap();
+
+        // A verify token without an app secret: deliveries could not be verified, so no start.
+        let mut command = binary(&data);
+        command.env("FLOWS_WEBHOOK_VERIFY_TOKEN", "verify-token-5e1d");
+        let output = command.output().await.unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("FLOWS_APP_SECRET"), "{stderr}");
     })
     .await
     .unwrap();

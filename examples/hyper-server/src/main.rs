@@ -1,12 +1,13 @@
-//! Example WhatsApp Flows endpoint on hyper: Meta's "book an appointment" sample flow at `POST /flow`,
-//! with `GET /health` and `GET /metrics`. Configured by the `FLOWS_*` environment variables (or the
-//! matching flags, see `--help`); SIGTERM or Ctrl-C stops it after in-flight requests finish.
+//! Example WhatsApp Flows endpoint on hyper (through `flows-server`): Meta's "book an appointment"
+//! sample flow at `POST /flow`, with `GET /health`, `GET /ready` and `GET /metrics`, HTTP/1.1 and
+//! HTTP/2, TLS when `FLOWS_TLS_CERT`/`FLOWS_TLS_KEY` are set. Configured by the `FLOWS_*` environment
+//! variables (or the matching flags, see `--help`); SIGTERM or Ctrl-C stops it after in-flight
+//! requests finish, SIGHUP re-reads the TLS certificate.
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use flows_router::config::{ServerConfig, init_tracing, shutdown_signal};
-use flows_router::hyper::{FlowService, serve};
+use flows_server::{Server, ServerConfig, flow_service, init_tracing};
 
 /// WhatsApp Flows endpoint (hyper) serving Meta's "book an appointment" sample flow.
 #[derive(Parser)]
@@ -17,9 +18,9 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    let args = Args::parse();
+    let config = Args::parse().server;
     init_tracing();
-    match run(&args.server) {
+    match run(&config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             #[allow(clippy::print_stderr)] // The one-line start-up error, for people and scripts.
@@ -32,16 +33,12 @@ fn main() -> ExitCode {
 }
 
 fn run(config: &ServerConfig) -> Result<(), Box<dyn std::error::Error>> {
-    // Keys load before anything else: a bad key or passphrase stops start-up here.
-    let endpoint = config.endpoint_builder(sample_flow::flow())?.build();
-    let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-        tracing::info!(address = %listener.local_addr()?, "listening: POST /flow, GET /health, GET /metrics");
-        serve(listener, FlowService::new(endpoint), shutdown_signal()).await?;
-        tracing::info!("stopped");
-        Ok(())
-    })
+    // Keys (and the TLS files) load before anything else: a bad one stops start-up here.
+    let endpoint = config.endpoint(sample_flow::flow(), sample_flow::FLOW_JSON)?;
+    let server = Server::new(config)?;
+    let metrics = endpoint.clone();
+    let server = server.metrics(move || metrics.metrics().render_prometheus());
+    tokio::runtime::Runtime::new()?.block_on(server.serve(flow_service(endpoint)))?;
+    tracing::info!("stopped");
+    Ok(())
 }

@@ -1,0 +1,45 @@
+//! Example WhatsApp Flows endpoint in an axum app: Meta's "book an appointment" sample flow at
+//! `POST /flow` beside the app's own `GET /hello`, served by `flows-server` (`GET /health`,
+//! `GET /ready`, `GET /metrics`, HTTP/1.1 and HTTP/2, TLS, limits). Configured by the `FLOWS_*`
+//! environment variables (or the matching flags, see `--help`); SIGTERM or Ctrl-C stops it after
+//! in-flight requests finish, SIGHUP re-reads the TLS certificate.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use flows_server::{Server, ServerConfig, init_tracing};
+
+/// WhatsApp Flows endpoint (axum) serving Meta's "book an appointment" sample flow.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    #[command(flatten)]
+    server: ServerConfig,
+}
+
+fn main() -> ExitCode {
+    let config = Args::parse().server;
+    init_tracing();
+    match run(&config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            #[allow(clippy::print_stderr)] // The one-line start-up error, for people and scripts.
+            {
+                eprintln!("error: {error}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(config: &ServerConfig) -> Result<(), Box<dyn std::error::Error>> {
+    // Keys (and the TLS files) load before anything else: a bad one stops start-up here.
+    let endpoint = config.endpoint(sample_flow::flow(), sample_flow::FLOW_JSON)?;
+    let server = Server::new(config)?;
+    let metrics = endpoint.clone();
+    let server = server.metrics(move || metrics.metrics().render_prometheus());
+    let app = flows_axum_server::app(endpoint);
+    tokio::runtime::Runtime::new()?.block_on(server.serve(app))?;
+    tracing::info!("stopped");
+    Ok(())
+}
