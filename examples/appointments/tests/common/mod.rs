@@ -263,7 +263,7 @@ pub async fn server(store: Store, accept_any_token: bool) -> Server {
     // wait longer than the default queue timeout and would be shed (503), so allow a long wait.
     let endpoint = Endpoint::builder(KeySet::new(key()), flow)
         .contract(contract())
-        .queue_timeout(std::time::Duration::from_secs(60))
+        .queue_timeout(Duration::from_secs(60))
         .build();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
