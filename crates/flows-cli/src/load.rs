@@ -482,6 +482,10 @@ struct Report {
     statuses: BTreeMap<String, usize>,
     ok: usize,
     shed: usize,
+    /// p50, p90, p99 and max of the 200 replies alone, and of the 503s alone: an overloaded server
+    /// is judged by how fast it serves what it admits and how fast it refuses the rest.
+    ok_latency: [Duration; 4],
+    shed_latency: [Duration; 4],
     errors: usize,
     undecryptable: usize,
     first_failure: Option<String>,
@@ -518,7 +522,23 @@ impl Report {
             *statuses.entry(key).or_insert(0) += 1;
         }
         let count = |status: &str| statuses.get(status).copied().unwrap_or(0);
+        let of_status = |want: u16| {
+            let l = Latencies::new(
+                samples
+                    .iter()
+                    .filter(|s| matches!(s.outcome, Outcome::Status(status, _) if status == want))
+                    .map(|s| s.latency),
+            );
+            [
+                l.quantile(0.50),
+                l.quantile(0.90),
+                l.quantile(0.99),
+                l.max(),
+            ]
+        };
         Self {
+            ok_latency: of_status(200),
+            shed_latency: of_status(503),
             planned,
             sent: samples.len(),
             elapsed,
@@ -578,6 +598,20 @@ impl Report {
             human(self.p99),
             human(self.max)
         );
+        for (label, n, [p50, p90, p99, max]) in [
+            ("200", self.ok, self.ok_latency),
+            ("503", self.shed, self.shed_latency),
+        ] {
+            if n > 0 && n < self.sent {
+                println!(
+                    "  {label} replies: p50 {}, p90 {}, p99 {}, max {}",
+                    human(p50),
+                    human(p90),
+                    human(p99),
+                    human(max)
+                );
+            }
+        }
         let histogram: Vec<String> = self
             .statuses
             .iter()
@@ -600,6 +634,7 @@ impl Report {
 
     fn to_json(&self) -> Value {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        let quantiles = |[p50, p90, p99, max]: [Duration; 4]| json!({"p50": ms(p50), "p90": ms(p90), "p99": ms(p99), "max": ms(max)});
         json!({
             "requests": self.sent,
             "planned": self.planned,
@@ -613,6 +648,10 @@ impl Report {
                 "p90": ms(self.p90),
                 "p99": ms(self.p99),
                 "max": ms(self.max),
+            },
+            "latency_ms_by_status": {
+                "200": quantiles(self.ok_latency),
+                "503": quantiles(self.shed_latency),
             },
             "status": self.statuses,
             "errors": self.errors,
@@ -698,6 +737,9 @@ mod tests {
         assert_eq!((report.ok, report.shed, report.errors), (1, 2, 3));
         let json = report.to_json();
         assert_eq!(json["shed_503"], 2);
+        assert!(close(report.ok_latency[1], 1));
+        assert!(close(report.shed_latency[1], 1));
+        assert!(json["latency_ms_by_status"]["503"]["p90"].is_number());
         assert_eq!(json["ok_per_second"], 0.5);
     }
 

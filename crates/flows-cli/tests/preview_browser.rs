@@ -232,16 +232,20 @@ fn a_seat_is_booked_in_headless_chromium_through_flows_preview() {
         .env("FLOWS_CHECK_CONTRACT", "1")
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1");
-    let (_server, endpoint) = start_until(server, true, "listening on ");
+    let (_server, base) = start_until(server, true, "listening on ");
+    // flows-server logs the base URL; the endpoint is its POST /flow.
+    let endpoint = format!("{}/flow", base.trim_end_matches('/'));
 
-    let flow_json = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/appointments/flow.json")
+    // Run from the workspace root with the path a user would type (it shows in the page header).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
         .canonicalize()
         .unwrap();
     let mut preview = flows();
     preview
+        .current_dir(&root)
         .arg("preview")
-        .arg(&flow_json)
+        .arg("examples/appointments/flow.json")
         .args(["--endpoint", &endpoint, "--public-key"])
         .arg(data.join("dev-public.pem"))
         .args(["--listen", "127.0.0.1:0"]);
