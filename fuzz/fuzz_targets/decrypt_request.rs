@@ -180,7 +180,9 @@ fn round_trip(plaintext: &[u8]) {
     }
     if let Ok(request) = keys.rustcrypto.decrypt_request(body.as_bytes()) {
         let (_, reply) = request.into_parts();
-        let response = reply.encrypt_bytes(plaintext).expect("a small reply encrypts");
+        let response = reply
+            .encrypt_bytes(plaintext)
+            .expect("a small reply encrypts");
         let opened = pending
             .decrypt(response.as_bytes())
             .expect("the client opens the reply");
