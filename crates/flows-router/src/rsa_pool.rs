@@ -8,12 +8,19 @@
 //! straight to the next; each request awaits only its own result.
 //!
 //! The queue is bounded in time, not length: a job that cannot start within the queue timeout is
-//! refused. On arrival, from the jobs ahead of it and a running average of one job's time per thread
-//! (an EWMA), so under a flood the excess is refused at once, without RSA; and again when a thread
-//! picks it up, should the estimate have been wrong (a burst of slow jobs), so no job starts late.
+//! refused. On arrival, from the jobs ahead of it and the pool's measured pace, so under a flood the
+//! excess is refused at once, without RSA; and again when a thread picks it up, should the estimate
+//! have been wrong (a burst of slow jobs), so no job starts late.
+//!
+//! The pace is the slower of two running averages (EWMAs): one job's run time shared by the threads,
+//! and the time between two jobs finishing while others wait. They agree on an idle machine. Under a
+//! flood the RSA threads share the cores with the I/O threads reading and refusing the excess, so
+//! jobs finish further apart than their run time says, and only the second average sees it; an
+//! estimate from the first alone admits jobs that then wait past the timeout and are refused late,
+//! having held their memory for the whole wait.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -43,13 +50,27 @@ pub(crate) struct RsaGauges {
 /// job's time shared by the threads for each job ahead of it beyond the threads' count, plus the
 /// remainder of the jobs running (half a job per thread on average, counted as a whole job over the
 /// threads here, so the estimate errs on the side of refusing).
+#[cfg(test)]
 fn estimated_wait(ahead: usize, threads: usize, op: Duration) -> Duration {
+    estimated_wait_paced(ahead, threads, op, Duration::ZERO)
+}
+
+/// [`estimated_wait`], with `interval` the measured time between two jobs finishing while the pool
+/// is backlogged (zero: not measured): each job ahead beyond the threads' count costs the larger of
+/// `op / threads` and `interval`.
+fn estimated_wait_paced(
+    ahead: usize,
+    threads: usize,
+    op: Duration,
+    interval: Duration,
+) -> Duration {
     let threads = threads.max(1);
     if ahead < threads {
         return Duration::ZERO;
     }
     let rounds = (ahead - threads + 1) as u128;
-    let nanos = op.as_nanos().saturating_mul(rounds) / threads as u128;
+    let per_job = (op.as_nanos() / threads as u128).max(interval.as_nanos());
+    let nanos = per_job.saturating_mul(rounds);
     Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
 }
 
@@ -70,6 +91,14 @@ struct Shared {
     gauges: Arc<RsaGauges>,
     /// EWMA of one job's run time, in nanoseconds; 0 until the first job ran.
     average_ns: AtomicU64,
+    /// EWMA of the time between two jobs finishing while jobs were waiting, in nanoseconds; 0 until
+    /// measured.
+    interval_ns: AtomicU64,
+    /// When the last job finished, in nanoseconds since `epoch`; 0 before the first.
+    last_done_ns: AtomicU64,
+    /// Whether jobs were waiting when the last job finished (so a thread went straight on).
+    backlogged: AtomicBool,
+    epoch: Instant,
 }
 
 /// A fixed set of threads, started on first use, stopped when the pool is dropped.
@@ -88,6 +117,10 @@ impl RsaPool {
             shared: Arc::new(Shared {
                 gauges,
                 average_ns: AtomicU64::new(0),
+                interval_ns: AtomicU64::new(0),
+                last_done_ns: AtomicU64::new(0),
+                backlogged: AtomicBool::new(false),
+                epoch: Instant::now(),
             }),
             queue: OnceLock::new(),
         }
@@ -106,7 +139,8 @@ impl RsaPool {
         let gauges = &self.shared.gauges;
         let ahead = gauges.queued.load(Ordering::Relaxed) + gauges.busy.load(Ordering::Relaxed);
         let op = Duration::from_nanos(self.shared.average_ns.load(Ordering::Relaxed));
-        estimated_wait(ahead, self.threads, op)
+        let interval = Duration::from_nanos(self.shared.interval_ns.load(Ordering::Relaxed));
+        estimated_wait_paced(ahead, self.threads, op, interval)
     }
 
     /// Runs `work` on a pool thread, unless it could not start within the queue timeout. If the
@@ -199,6 +233,24 @@ fn work(queue: &Mutex<Receiver<(Instant, Job)>>, shared: &Shared) {
             shared
                 .average_ns
                 .store(next_average(average, started.elapsed()), Ordering::Relaxed);
+            let now = u64::try_from(shared.epoch.elapsed().as_nanos())
+                .unwrap_or(u64::MAX)
+                .max(1);
+            let previous = shared.last_done_ns.swap(now, Ordering::Relaxed);
+            let waiting = gauges.queued.load(Ordering::Relaxed) > 0;
+            let was_waiting = shared.backlogged.swap(waiting, Ordering::Relaxed);
+            // Only the gap after a finish that left jobs waiting measures the pool's pace (a thread
+            // went straight on); any other gap also holds idle time, i.e. measures the arrivals.
+            // Capped at a few job times, so one long preemption does not refuse a burst.
+            if previous != 0 && was_waiting {
+                let cap = shared.average_ns.load(Ordering::Relaxed).saturating_mul(4);
+                let gap = now.saturating_sub(previous).min(cap);
+                let interval = shared.interval_ns.load(Ordering::Relaxed);
+                shared.interval_ns.store(
+                    next_average(interval, Duration::from_nanos(gap)),
+                    Ordering::Relaxed,
+                );
+            }
         }
         gauges.busy.fetch_sub(1, Ordering::Relaxed);
     }
@@ -245,6 +297,34 @@ mod tests {
     }
 
     #[test]
+    fn a_pool_slower_than_its_job_time_is_paced_by_its_finishing_interval() {
+        // Jobs run 10 ms on each of two threads, but finish 8 ms apart (the cores are shared):
+        // 8 ms per job ahead, not 5.
+        assert_eq!(estimated_wait_paced(6, 2, 10 * MS, 8 * MS), 40 * MS);
+        // Finishing faster than op / threads never lowers the estimate.
+        assert_eq!(estimated_wait_paced(6, 2, 10 * MS, MS), 25 * MS);
+        // Not measured yet: the job time alone.
+        assert_eq!(estimated_wait_paced(6, 2, 10 * MS, Duration::ZERO), 25 * MS);
+        assert_eq!(estimated_wait_paced(1, 2, 10 * MS, 8 * MS), Duration::ZERO);
+    }
+
+    #[tokio::test]
+    async fn the_measured_interval_refuses_what_the_job_time_alone_would_admit() {
+        let pool = pool(1, 50 * MS);
+        pool.shared.average_ns.store(5_000_000, Ordering::Relaxed);
+        let (release, blocker) = occupy(&pool).await;
+        let admitted: Vec<_> = (0..5).map(|i| pool.submit(move || i).unwrap()).collect();
+        // Six jobs ahead at 5 ms each fit 50 ms...
+        assert_eq!(pool.wait_now(), 30 * MS);
+        // ...but the pool has been finishing one every 10 ms: 60 ms.
+        pool.shared.interval_ns.store(10_000_000, Ordering::Relaxed);
+        assert_eq!(pool.submit(|| 99).err(), Some(RunError::Overloaded));
+        drop(release);
+        blocker.await;
+        drop(admitted);
+    }
+
+    #[test]
     fn the_average_starts_at_the_first_sample_and_moves_by_an_eighth() {
         assert_eq!(next_average(0, 8 * MS), 8_000_000);
         assert_eq!(next_average(8_000_000, 16 * MS), 9_000_000);
@@ -252,7 +332,7 @@ mod tests {
     }
 
     /// Occupies the pool's only thread until the returned sender is dropped or sent to.
-    async fn occupy(pool: &RsaPool) -> (Sender<()>, impl Future<Output = ()>) {
+    async fn occupy(pool: &RsaPool) -> (Sender<()>, impl Future<Output = ()> + use<>) {
         let (release, blocked) = channel::<()>();
         let (started, running) = tokio::sync::oneshot::channel();
         let done = pool
@@ -285,8 +365,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_job_that_waited_past_the_timeout_is_skipped() {
-        let pool = pool(1, MS);
+        // The blocker itself must not be skipped: the pool's thread starts on first use, which can
+        // take longer than 1 ms on a busy machine.
+        let mut pool = pool(1, Duration::from_secs(60));
         let (release, blocker) = occupy(&pool).await;
+        pool.set_timeout(MS);
         // Nothing measured yet, so admitted on arrival; then it waits far past 1 ms.
         let ran = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&ran);
