@@ -164,7 +164,10 @@ impl RsaPool {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<tokio::sync::oneshot::Receiver<Option<T>>, RunError> {
-        if self.wait_now() > self.timeout {
+        // Admitted only while the estimate is within four fifths of the timeout: under a flood the
+        // queue sits at the admission limit, and with no margin every wait longer than estimated
+        // would be refused late, after holding its memory for the whole timeout.
+        if self.wait_now() > self.timeout / 5 * 4 {
             return Err(RunError::Overloaded);
         }
         let timeout = self.timeout;
@@ -349,14 +352,15 @@ mod tests {
 
     #[tokio::test]
     async fn admits_while_the_estimated_wait_fits_the_timeout_and_refuses_the_rest_at_once() {
-        let pool = pool(1, 50 * MS);
+        // Admission stops at four fifths of the timeout: 80 ms.
+        let pool = pool(1, 100 * MS);
         // A logical clock: the measured job time is set, not timed.
         pool.shared.average_ns.store(10_000_000, Ordering::Relaxed);
         let (release, blocker) = occupy(&pool).await;
-        let admitted: Vec<_> = (0..5).map(|i| pool.submit(move || i).unwrap()).collect();
-        assert_eq!(pool.shared.gauges.queued.load(Ordering::Relaxed), 5);
+        let admitted: Vec<_> = (0..8).map(|i| pool.submit(move || i).unwrap()).collect();
+        assert_eq!(pool.shared.gauges.queued.load(Ordering::Relaxed), 8);
         assert_eq!(pool.shared.gauges.busy.load(Ordering::Relaxed), 1);
-        // Six jobs ahead at 10 ms each: 60 ms > 50 ms.
+        // Nine jobs ahead at 10 ms each: 90 ms > 80 ms.
         assert_eq!(pool.submit(|| 99).err(), Some(RunError::Overloaded));
         drop(release);
         blocker.await;
