@@ -131,12 +131,33 @@ pub enum MalformedEnvelope {
 
 /// The request cannot be decrypted (HTTP 421).
 ///
-/// All causes compare equal and display the same text, so nothing outside this crate can act on *why*
-/// decryption failed (no padding or tag oracle). The cause is visible only through `Debug`, for
-/// debug-level logs.
+/// All causes compare equal and display the same text, so an endpoint cannot act on *why*
+/// decryption failed (no padding or tag oracle): it answers one uniform 421. The cause is visible
+/// through `Debug`, for debug-level logs, and, for diagnostic tools only, as a typed value with the
+/// feature `diagnostics` ([`CannotDecrypt::cause`]).
 #[derive(Clone, Copy, thiserror::Error)]
 #[error("the request cannot be decrypted")]
 pub struct CannotDecrypt(pub(crate) DecryptFailure);
+
+#[cfg(feature = "diagnostics")]
+impl CannotDecrypt {
+    /// Why decryption failed (feature `diagnostics`), for tools that explain a 421 to a developer,
+    /// such as `flows inspect-request`. An endpoint must not branch on it: answering differently per
+    /// cause would tell an attacker which step their forgery passed.
+    ///
+    /// ```
+    /// use whatsapp_flows_crypto::{DecryptFailure, KeySet, PrivateKey, RequestError};
+    /// # let key = PrivateKey::from_pem(include_str!("../tests/fixtures/keys/openssl-genpkey-pkcs8.pem"), None).unwrap();
+    /// let keys = KeySet::new(key);
+    /// let body = r#"{"encrypted_flow_data":"AAAA","encrypted_aes_key":"AAAA","initial_vector":"AAAA"}"#;
+    /// let Err(RequestError::CannotDecrypt(error)) = keys.decrypt_request(body.as_bytes()) else { panic!() };
+    /// assert_eq!(error.cause(), DecryptFailure::RsaUnwrap);
+    /// ```
+    #[must_use]
+    pub fn cause(&self) -> DecryptFailure {
+        self.0
+    }
+}
 
 impl PartialEq for CannotDecrypt {
     fn eq(&self, _: &Self) -> bool {
@@ -151,14 +172,24 @@ impl fmt::Debug for CannotDecrypt {
     }
 }
 
+/// Why a request could not be decrypted, step by step (public with the feature `diagnostics`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum DecryptFailure {
+#[non_exhaustive]
+#[cfg_attr(not(feature = "diagnostics"), allow(unreachable_pub))]
+pub enum DecryptFailure {
+    /// RSA-OAEP (SHA-256) did not unwrap the AES key with any key of the set.
     RsaUnwrap,
+    /// The key unwrapped (so it is the right key) to something that is not an AES-128 key.
     AesKeyLength,
+    /// The key unwrapped, but `initial_vector` is not 16 bytes.
     IvLength,
+    /// The key unwrapped, but `encrypted_flow_data` is shorter than the GCM tag.
     Truncated,
+    /// The key unwrapped, but the AES-GCM tag does not verify: data or IV altered.
     Tag,
+    /// Decrypted, but the plaintext is not UTF-8.
     NotUtf8,
+    /// Decrypted, but the plaintext is not JSON.
     NotJson,
 }
 

@@ -89,6 +89,8 @@ pub use client::{EncryptedRequest, PendingResponse};
 pub use envelope::{DecryptedRequest, Plaintext, ResponseContext};
 #[cfg(feature = "client")]
 pub use error::ClientError;
+#[cfg(feature = "diagnostics")]
+pub use error::DecryptFailure;
 pub use error::{
     CannotDecrypt, KeyError, MalformedEnvelope, MediaError, RequestError, ResponseError,
     SignatureError, TokenSignatureError,
