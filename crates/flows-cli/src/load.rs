@@ -13,6 +13,7 @@ use std::io::IsTerminal as _;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use flows_router::DATA_API_VERSION;
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
@@ -147,9 +148,8 @@ fn progress(total: usize, what: &str) -> ProgressBar {
 /// The plaintext every request carries (validated as JSON).
 fn payload(text: Option<&str>) -> Result<Zeroizing<Vec<u8>>, Failure> {
     let Some(text) = text else {
-        return Ok(Zeroizing::new(
-            br#"{"version":"3.0","action":"ping"}"#.to_vec(),
-        ));
+        let ping = json!({"version": DATA_API_VERSION, "action": "ping"}).to_string();
+        return Ok(Zeroizing::new(ping.into_bytes()));
     };
     match serde_json::from_str::<Value>(text) {
         Ok(Value::Object(_)) => Ok(Zeroizing::new(text.as_bytes().to_vec())),

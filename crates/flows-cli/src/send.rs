@@ -2,6 +2,7 @@
 
 use std::time::{Duration, Instant};
 
+use flows_router::DATA_API_VERSION;
 use hyper::body::Bytes;
 use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Method, StatusCode};
@@ -109,11 +110,11 @@ pub(crate) async fn run(args: &SendArgs, passphrase_env: &str) -> Result<Exit, F
 /// The plaintext request from the flags.
 fn payload(args: &SendArgs) -> Result<Value, Failure> {
     if args.ping {
-        return Ok(json!({"version": "3.0", "action": "ping"}));
+        return Ok(json!({"version": DATA_API_VERSION, "action": "ping"}));
     }
     if args.init {
         let token = args.flow_token.as_deref().unwrap_or(DEFAULT_FLOW_TOKEN);
-        return Ok(json!({"version": "3.0", "action": "INIT", "flow_token": token}));
+        return Ok(json!({"version": DATA_API_VERSION, "action": "INIT", "flow_token": token}));
     }
     let Some(action) = &args.action else {
         return Err(Failure::local(
@@ -121,7 +122,7 @@ fn payload(args: &SendArgs) -> Result<Value, Failure> {
         ));
     };
     let mut request = Map::new();
-    request.insert("version".into(), "3.0".into());
+    request.insert("version".into(), DATA_API_VERSION.into());
     request.insert("action".into(), action.as_str().into());
     if let Some(screen) = &args.screen {
         request.insert("screen".into(), screen.as_str().into());

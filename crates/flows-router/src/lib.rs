@@ -94,6 +94,6 @@ pub use endpoint::{
     Reply, ReplyCheck, RequestHeaders,
 };
 pub use metrics::Metrics;
-pub use request::{Action, ErrorNotification, FlowRequest};
+pub use request::{Action, DATA_API_VERSION, ErrorNotification, FlowRequest};
 pub use response::{FlowResponse, SUCCESS_SCREEN};
 pub use router::{Context, Flow, HandlerError, HandlerResult, Router, Screen, TokenVerdict};

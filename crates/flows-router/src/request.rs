@@ -39,12 +39,15 @@ pub struct FlowRequest {
     pub flow_token_signature: Option<String>,
 }
 
+/// The Data API version this crate speaks and its clients send (`version` of every request).
+pub const DATA_API_VERSION: &str = "3.0";
+
 impl FlowRequest {
     /// A request with just an action (for tests and tools).
     #[must_use]
     pub fn new(action: Action) -> Self {
         Self {
-            version: "3.0".to_owned(),
+            version: DATA_API_VERSION.to_owned(),
             action,
             ..Self::default()
         }

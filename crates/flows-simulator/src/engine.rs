@@ -257,7 +257,7 @@ impl<T: Transport> Simulator<T> {
         let version = flow
             .data_api_version
             .clone()
-            .unwrap_or_else(|| "3.0".to_owned());
+            .unwrap_or_else(|| flows_router::DATA_API_VERSION.to_owned());
         // The client evaluates backtick expressions from 6.0 on [WA ASTParser]; an unreadable
         // version is taken as a current one.
         let nested = flow
