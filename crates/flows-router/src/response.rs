@@ -1,6 +1,6 @@
 //! Replies an endpoint sends back (before encryption).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The name of the terminal screen that closes a flow.
@@ -23,12 +23,21 @@ pub const SUCCESS_SCREEN: &str = "SUCCESS";
 ///     serde_json::to_value(&done)?,
 ///     json!({"screen":"SUCCESS","data":{"extension_message_response":{"params":{"flow_token":"token-1","booking_id":"B-7"}}}})
 /// );
+///
+/// // Clients (the simulator, load tools, tests) read decrypted replies back into the same type.
+/// let read: FlowResponse = serde_json::from_str(r#"{"screen":"SUMMARY","data":{"name":"Ana","is_paid":false}}"#)?;
+/// assert_eq!(read, next);
+/// let ping: FlowResponse = serde_json::from_str(r#"{"data":{"status":"active"}}"#)?;
+/// assert_eq!(ping.screen(), None);
+/// assert_eq!(ping, FlowResponse::ping());
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FlowResponse {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     screen: Option<String>,
+    // A reply without `data` reads as one with no data, so clients can read any reply shape.
+    #[serde(default)]
     data: Map<String, Value>,
 }
 
