@@ -12,11 +12,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Db, assert_contract, contract, databases, open_store, public_key, server, test_day};
-use flows_appointments::FLOW_JSON;
+use common::{
+    Db, Phone, assert_contract, contract, databases, new_phone, open_store, public_key, server,
+    test_day, walk_to_summary,
+};
 use flows_appointments::sim::{Client, Outcome, Prefer, Rng, User, ids, request};
-use flows_json::Flow;
-use flows_simulator::{CompletedBy, ExchangeKind, FlowState, Http, Open, Simulator};
+use flows_simulator::{CompletedBy, ExchangeKind, FlowState, Open};
 use serde_json::{Value, json};
 
 const LIMIT: Duration = Duration::from_secs(120);
@@ -47,47 +48,6 @@ fn titles(data: &Value, key: &str) -> Vec<String> {
 /// The phone's view of the screen data as JSON, for the list helpers.
 fn data_of(phone: &Phone) -> Value {
     Value::Object(phone.screen().data().clone())
-}
-
-type Phone = Simulator<Http>;
-
-/// A simulated phone on the in-process server, over HTTP, holding the flow in `flow.json`.
-fn new_phone(server: &common::Server) -> Phone {
-    let transport = Http::new(&format!("http://{}/flow", server.addr), public_key(), None).unwrap();
-    Simulator::new(Flow::from_json(FLOW_JSON).unwrap(), transport).unwrap()
-}
-
-/// Opens the flow and walks it as a user would, to SUMMARY, for Cardiology in Lisbon on `day`.
-async fn walk_to_summary(
-    phone: &mut Phone,
-    token: String,
-    day: &str,
-    time: &str,
-    seat: &str,
-    name: &str,
-) {
-    phone.start(Open::data_exchange(token)).await.unwrap();
-    for (field, value) in [
-        ("department", "cardio"),
-        ("location", "lisbon"),
-        ("date", day),
-        ("time", time),
-    ] {
-        phone.set(field, value).await.unwrap();
-    }
-    phone.tap("Choose a seat").await.unwrap();
-    phone.set("seat", seat).await.unwrap();
-    phone.tap("Continue").await.unwrap();
-    let email = format!("{}@example.com", name.to_lowercase());
-    for (field, value) in [
-        ("name", name),
-        ("email", &email),
-        ("phone", "+351 912 000 001"),
-    ] {
-        phone.set(field, value).await.unwrap();
-    }
-    phone.tap("Review").await.unwrap();
-    assert_eq!(phone.screen().id(), "SUMMARY");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

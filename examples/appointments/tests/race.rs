@@ -12,8 +12,9 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{assert_contract, contract, databases, open_store, public_key, server, test_day};
+use common::{databases, open_store, phone_at, public_key, server, test_day, walk_to_summary};
 use flows_appointments::sim::{Client, Rng, User};
+use flows_simulator::FlowState;
 use serde_json::json;
 use tokio::sync::Barrier;
 
@@ -33,49 +34,35 @@ async fn fifty_users_race_for_one_seat() {
                 .await
                 .unwrap();
             let (addr, barrier) = (server.addr, barrier.clone());
+            // Each user is a simulated phone: it builds every request from flow.json as WhatsApp
+            // does, and checks every reply against it.
             tasks.push(tokio::spawn(async move {
-                let mut client = Client::new(addr, public_key());
-                let mut user = User::new(&mut client, token, Rng::new(n as u64));
-                let mut data = json!({"department": "cardio", "location": "lisbon", "date": test_day(), "time": "10:00"});
-                let mut submit = data.clone();
-                submit["trigger"] = json!("submit");
-                let seats = user.send("data_exchange", Some("APPOINTMENT"), submit).await.unwrap();
-                assert_eq!(seats.screen(), Some("SEATS"));
-                data["seat"] = json!("S1");
-                let details = user.send("data_exchange", Some("SEATS"), data.clone()).await.unwrap();
-                assert_eq!(details.screen(), Some("DETAILS"));
-                data["name"] = json!(format!("User {n}"));
-                data["email"] = json!(format!("user{n}@example.com"));
-                data["phone"] = json!("+351 912 345 678");
-                data["more_details"] = json!("");
-                let summary = user.send("data_exchange", Some("DETAILS"), data.clone()).await.unwrap();
-                assert_eq!(summary.screen(), Some("SUMMARY"));
+                let mut phone = phone_at(addr);
+                let name = format!("User{n}");
+                walk_to_summary(&mut phone, token, &test_day(), "10:00", "S1", &name).await;
                 barrier.wait().await;
-                let done = user.send("data_exchange", Some("SUMMARY"), data).await.unwrap();
-                assert_contract(&contract(), &user.steps);
-                done
+                phone.tap("Book").await.unwrap();
+                phone
             }));
         }
         let mut booked = 0;
         let mut sent_back = 0;
         for task in tasks {
-            let done = tokio::time::timeout(Duration::from_secs(120), task)
+            let phone = tokio::time::timeout(Duration::from_secs(120), task)
                 .await
                 .unwrap()
                 .unwrap();
-            match done.screen() {
-                Some("SUCCESS") => booked += 1,
-                Some("SEATS") => {
-                    assert!(
-                        done.data()["error_message"]
-                            .as_str()
-                            .unwrap()
-                            .contains("fully booked")
-                    );
-                    assert_eq!(done.data()["seats"], json!([]));
+            match phone.state() {
+                FlowState::Completed { .. } => booked += 1,
+                FlowState::Open if phone.screen().id() == "SEATS" => {
+                    assert!(phone.snackbar().unwrap().contains("fully booked"));
+                    assert_eq!(phone.screen().data()["seats"], json!([]));
                     sent_back += 1;
                 }
-                other => panic!("unexpected reply {other:?}"),
+                other => panic!(
+                    "unexpected end of the walk: {other:?} on {}",
+                    phone.screen().id()
+                ),
             }
         }
         assert_eq!((booked, sent_back), (1, USERS - 1), "{}", db.name());

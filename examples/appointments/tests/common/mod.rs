@@ -22,9 +22,11 @@ use flows_appointments::store::{
     BookingOutcome, Choice, NewBooking, SeedData, SeedSlot, Store, StoreOptions,
 };
 use flows_appointments::{App, FLOW_JSON, flow};
+use flows_json::Flow;
 use flows_router::contract::FlowContract;
 use flows_router::hyper::{FlowService, serve};
 use flows_router::{Endpoint, FlowRequest, FlowResponse};
+use flows_simulator::{Http, Open, Simulator};
 use serde_json::Value;
 use sqlx::Connection as _;
 use whatsapp_flows_crypto::{KeySet, PrivateKey, PublicKey};
@@ -299,4 +301,51 @@ pub fn assert_contract(contract: &FlowContract, steps: &[Step]) {
             step.request
         );
     }
+}
+
+/// A simulated WhatsApp client (flows-simulator) speaking HTTP to the in-process server.
+pub type Phone = Simulator<Http>;
+
+/// A simulated phone on the in-process server, over HTTP, holding the flow in `flow.json`.
+pub fn new_phone(server: &Server) -> Phone {
+    phone_at(server.addr)
+}
+
+/// A simulated phone for the server at `addr` (for phones on spawned tasks).
+pub fn phone_at(addr: SocketAddr) -> Phone {
+    let transport = Http::new(&format!("http://{addr}/flow"), public_key(), None).unwrap();
+    Simulator::new(Flow::from_json(FLOW_JSON).unwrap(), transport).unwrap()
+}
+
+/// Opens the flow and walks it as a user would, to SUMMARY, for Cardiology in Lisbon on `day`.
+pub async fn walk_to_summary(
+    phone: &mut Phone,
+    token: String,
+    day: &str,
+    time: &str,
+    seat: &str,
+    name: &str,
+) {
+    phone.start(Open::data_exchange(token)).await.unwrap();
+    for (field, value) in [
+        ("department", "cardio"),
+        ("location", "lisbon"),
+        ("date", day),
+        ("time", time),
+    ] {
+        phone.set(field, value).await.unwrap();
+    }
+    phone.tap("Choose a seat").await.unwrap();
+    phone.set("seat", seat).await.unwrap();
+    phone.tap("Continue").await.unwrap();
+    let email = format!("{}@example.com", name.to_lowercase());
+    for (field, value) in [
+        ("name", name),
+        ("email", &email),
+        ("phone", "+351 912 000 001"),
+    ] {
+        phone.set(field, value).await.unwrap();
+    }
+    phone.tap("Review").await.unwrap();
+    assert_eq!(phone.screen().id(), "SUMMARY");
 }
