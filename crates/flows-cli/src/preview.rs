@@ -43,17 +43,8 @@ pub(crate) struct PreviewArgs {
     #[arg(value_name = "FLOW_JSON")]
     pub(crate) flow: PathBuf,
 
-    /// The endpoint URL (http or https).
-    #[arg(long, value_name = "URL")]
-    pub(crate) endpoint: String,
-
-    /// The business public key requests are encrypted to (a private key works too).
-    #[arg(long, value_name = "PEM")]
-    pub(crate) public_key: PathBuf,
-
-    /// Sign requests (X-Hub-Signature-256) with the app secret held in this environment variable.
-    #[arg(long, value_name = "NAME")]
-    pub(crate) app_secret_env: Option<String>,
+    #[command(flatten)]
+    pub(crate) endpoint: walk::EndpointArgs,
 
     /// Where the page is served.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8800")]
@@ -62,12 +53,7 @@ pub(crate) struct PreviewArgs {
 
 /// Runs the server until the process is stopped.
 pub(crate) fn run(args: &PreviewArgs, passphrase_env: &str) -> Result<Exit, Failure> {
-    let transport = walk::http_transport(
-        &args.endpoint,
-        &args.public_key,
-        args.app_secret_env.as_deref(),
-        passphrase_env,
-    )?;
+    let transport = args.endpoint.transport(passphrase_env)?;
     let (text, mtime) = read_flow(&args.flow).map_err(Failure::local)?;
     let flow = Flow::from_json(&text).map_err(|e| {
         Failure::local(format!(
@@ -93,7 +79,7 @@ pub(crate) fn run(args: &PreviewArgs, passphrase_env: &str) -> Result<Exit, Fail
         println!(
             "flows preview: http://{addr}/ ({} against {})",
             args.flow.display(),
-            args.endpoint
+            args.endpoint.endpoint
         );
         serve(listener, shared).await
     })?;

@@ -1,7 +1,7 @@
 //! `flows walk`: a scripted walk of a flow against its endpoint, as the WhatsApp client runs it
 //! (flows-simulator), for CI.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, ValueEnum};
@@ -20,18 +20,8 @@ pub(crate) struct WalkArgs {
     #[arg(value_name = "FLOW_JSON")]
     pub(crate) flow_json: PathBuf,
 
-    /// The endpoint URL (http or https).
-    #[arg(long, value_name = "URL")]
-    pub(crate) endpoint: String,
-
-    /// The business public key requests are encrypted to (re-read from the file after an HTTP 421,
-    /// as the client fetches the key again).
-    #[arg(long, value_name = "PEM")]
-    pub(crate) public_key: PathBuf,
-
-    /// Sign requests (X-Hub-Signature-256) with the app secret held in this environment variable.
-    #[arg(long, value_name = "NAME")]
-    pub(crate) app_secret_env: Option<String>,
+    #[command(flatten)]
+    pub(crate) endpoint: EndpointArgs,
 
     /// The flow token the message carries (default: a new one per run). Tokens may start with `-`
     /// (base64url), so a value after the flag is always taken as the token.
@@ -70,26 +60,40 @@ pub(crate) enum FlowAction {
     Navigate,
 }
 
-/// The transport to the endpoint as WhatsApp sends to it, for `walk` and `preview`: encrypted to
-/// the public key, signed with the app secret in `app_secret_env` when named.
-pub(crate) fn http_transport(
-    endpoint: &str,
-    public_key: &Path,
-    app_secret_env: Option<&str>,
-    passphrase_env: &str,
-) -> Result<Http, Failure> {
-    let public = keys::load_public(public_key, passphrase_env)?;
-    let secret = send::app_secret(app_secret_env)?;
-    let transport = Http::new(endpoint, public, secret.map(|s| s.to_vec()))
-        .map_err(|e| Failure::local(e.to_string()))?;
-    // A public key file can be read again after a 421; a private key would need its passphrase.
-    Ok(
-        if std::fs::read_to_string(public_key).is_ok_and(|pem| PublicKey::from_pem(&pem).is_ok()) {
-            transport.with_key_file(public_key)
+/// The endpoint flags `walk` and `preview` share: where WhatsApp would send, and how.
+#[derive(Debug, Args)]
+pub(crate) struct EndpointArgs {
+    /// The endpoint URL (http or https).
+    #[arg(long, value_name = "URL")]
+    pub(crate) endpoint: String,
+
+    /// The business public key requests are encrypted to (a private key works too; a public key
+    /// file is re-read after an HTTP 421, as the client fetches the key again).
+    #[arg(long, value_name = "PEM")]
+    pub(crate) public_key: PathBuf,
+
+    /// Sign requests (X-Hub-Signature-256) with the app secret held in this environment variable.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) app_secret_env: Option<String>,
+}
+
+impl EndpointArgs {
+    /// The transport to the endpoint as WhatsApp sends to it: encrypted to the public key, signed
+    /// with the app secret in `--app-secret-env` when named.
+    pub(crate) fn transport(&self, passphrase_env: &str) -> Result<Http, Failure> {
+        let public = keys::load_public(&self.public_key, passphrase_env)?;
+        let secret = send::app_secret(self.app_secret_env.as_deref())?;
+        let transport = Http::new(&self.endpoint, public, secret.map(|s| s.to_vec()))
+            .map_err(|e| Failure::local(e.to_string()))?;
+        // A public key file can be read again after a 421; a private key would need its passphrase.
+        let is_public = std::fs::read_to_string(&self.public_key)
+            .is_ok_and(|pem| PublicKey::from_pem(&pem).is_ok());
+        Ok(if is_public {
+            transport.with_key_file(&self.public_key)
         } else {
             transport
-        },
-    )
+        })
+    }
 }
 
 /// Runs the walk; exit 0 when every step held, 1 when one failed, 2 for bad input.
@@ -127,12 +131,7 @@ pub(crate) async fn run(args: &WalkArgs, passphrase_env: &str) -> Result<Exit, F
         Open::data_exchange(token)
     };
 
-    let transport = http_transport(
-        &args.endpoint,
-        &args.public_key,
-        args.app_secret_env.as_deref(),
-        passphrase_env,
-    )?;
+    let transport = args.endpoint.transport(passphrase_env)?;
     let mut phone = Simulator::new(flow, transport)
         .map_err(|e| Failure::local(format!("{}: {e}", args.flow_json.display())))?;
 

@@ -103,6 +103,27 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// A boxed, `Send` future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// A server binary's exit: `Ok` is success; an error is the one-line start-up message on stderr
+/// (`error: ...`, for people and scripts) and exit status 1.
+///
+/// ```
+/// let code = flows_server::exit_code(Err("cannot listen on 127.0.0.1:80".into()));
+/// assert_eq!(code, std::process::ExitCode::FAILURE);
+/// ```
+#[must_use]
+pub fn exit_code(result: Result<(), Box<dyn std::error::Error>>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            #[allow(clippy::print_stderr)] // The one-line start-up error, for people and scripts.
+            {
+                eprintln!("error: {error}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 /// Installs a `tracing` subscriber writing to stderr, filtered by `RUST_LOG` (default `info`).
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -24,25 +24,9 @@ use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, Buf
 use tokio::process::{Child, Command};
 use whatsapp_flows_crypto::PublicKey;
 
-const BIN: &str = env!("CARGO_BIN_EXE_flows-appointments");
-
 /// The binary with a clean environment: no inherited FLOWS_* or DATABASE_URL.
 fn binary(data_dir: &Path) -> Command {
-    let mut command = Command::new(BIN);
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy().into_owned();
-        if name.starts_with("FLOWS_") || name == "DATABASE_URL" || name == "RUST_LOG" {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("FLOWS_DATA_DIR", data_dir)
-        .env("FLOWS_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    command
+    common::appointments_binary(data_dir)
 }
 
 struct Running {

@@ -14,14 +14,12 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{PgDb, TempDir, key_file, postgres_available};
+use common::{PgDb, TempDir, appointments_binary, key_file, postgres_available};
 use flows_appointments::date::Date;
 use serde_json::{Value, json};
 use sqlx::{Connection as _, Row as _};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
-
-const SERVER: &str = env!("CARGO_BIN_EXE_flows-appointments");
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -53,21 +51,8 @@ fn flows_binary() -> PathBuf {
 
 /// The server (or its `issue-token`) with a clean environment and this test's database and key.
 fn server(data_dir: &Path, database_url: Option<&str>) -> Command {
-    let mut command = Command::new(SERVER);
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy().into_owned();
-        if name.starts_with("FLOWS_") || name == "DATABASE_URL" || name == "RUST_LOG" {
-            command.env_remove(name);
-        }
-    }
-    command
-        .env("FLOWS_DATA_DIR", data_dir)
-        .env("FLOWS_PRIVATE_KEY_FILE", key_file())
-        .env("FLOWS_LISTEN", "127.0.0.1:0")
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
+    let mut command = appointments_binary(data_dir);
+    command.env("FLOWS_PRIVATE_KEY_FILE", key_file());
     if let Some(url) = database_url {
         command.env("DATABASE_URL", url);
     }

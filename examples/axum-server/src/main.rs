@@ -20,16 +20,7 @@ struct Args {
 fn main() -> ExitCode {
     let config = Args::parse().server;
     init_tracing();
-    match run(&config) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            #[allow(clippy::print_stderr)] // The one-line start-up error, for people and scripts.
-            {
-                eprintln!("error: {error}");
-            }
-            ExitCode::FAILURE
-        }
-    }
+    flows_server::exit_code(run(&config))
 }
 
 fn run(config: &ServerConfig) -> Result<(), Box<dyn std::error::Error>> {

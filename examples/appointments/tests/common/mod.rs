@@ -349,3 +349,23 @@ pub async fn walk_to_summary(
     phone.tap("Review").await.unwrap();
     assert_eq!(phone.screen().id(), "SUMMARY");
 }
+
+/// The built `flows-appointments` with a clean environment (no inherited `FLOWS_*`,
+/// `DATABASE_URL` or `RUST_LOG`), its data in `data_dir`, on a free port, logging at info.
+pub fn appointments_binary(data_dir: &Path) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_flows-appointments"));
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy().into_owned();
+        if name.starts_with("FLOWS_") || name == "DATABASE_URL" || name == "RUST_LOG" {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("FLOWS_DATA_DIR", data_dir)
+        .env("FLOWS_LISTEN", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    command
+}
