@@ -8,7 +8,6 @@
 //! - [`flow`](mod@flow): the screen handlers of `flow.json` and the flow-token check;
 //! - [`store`]: the database, at most one round trip per call;
 //! - [`devkey`]: the development key used when no key is configured;
-//! - [`sim`]: a simulated WhatsApp user, for the tests and the load generator;
 //! - [`webhook`]: Meta's completion webhook confirms bookings.
 
 #![forbid(unsafe_code)]
@@ -17,7 +16,6 @@ pub mod date;
 pub mod devkey;
 pub mod duration;
 pub mod flow;
-pub mod sim;
 pub mod store;
 pub mod webhook;
 

@@ -17,9 +17,11 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::{PgDb, TempDir, assert_contract, contract, key_file, postgres_available, public_key};
-use flows_appointments::sim::{Client, Outcome, Prefer, Rng, User, request};
-use serde_json::json;
+use common::{
+    PgDb, TempDir, Walked, contract, http_phone, key_file, postgres_available, public_key,
+    random_walk, walk_seed,
+};
+use flows_simulator::{FlowState, Open};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::process::{Child, Command};
 use whatsapp_flows_crypto::PublicKey;
@@ -115,24 +117,30 @@ async fn issue_token(mut command: Command, ttl: &str) -> String {
     token
 }
 
+/// The server's flow URL.
+fn flow_url(addr: SocketAddr) -> String {
+    format!("http://{addr}/flow")
+}
+
+/// A user books on a simulated phone over HTTP, choosing at random; the token is then used up, and
+/// one never issued is refused.
 async fn walk(addr: SocketAddr, key: PublicKey, token: &str) {
-    let mut client = Client::new(addr, key);
-    let mut user = User::new(&mut client, token, Rng::new(11));
-    let outcome = user.walk(&Prefer::default()).await.unwrap();
-    assert!(matches!(outcome, Outcome::Booked(_)), "{outcome:?}");
-    assert_contract(&contract(), &user.steps);
-    // Replaying the completed token: 427.
-    let answer = client
-        .send(&request("INIT", None, json!({}), Some(token)))
-        .await
-        .unwrap();
-    assert_eq!(answer.status, 427);
-    // Unknown token: 427.
-    let answer = client
-        .send(&request("INIT", None, json!({}), Some("not-issued")))
-        .await
-        .unwrap();
-    assert_eq!(answer.status, 427);
+    let url = flow_url(addr);
+    let walk = random_walk(|| http_phone(&url, key.clone()), token, walk_seed()).await;
+    assert!(
+        matches!(walk.outcome, Walked::Booked(_)),
+        "seed {}: {:?}",
+        walk.seed,
+        walk.outcome
+    );
+    walk.assert_contract(&contract());
+    // The completed token opened again, and one never issued: the flow is disabled (427).
+    for token in [token, "not-issued"] {
+        let mut phone = http_phone(&url, key.clone());
+        let error = phone.start(Open::data_exchange(token)).await.unwrap_err();
+        assert_eq!(error.status(), Some(427), "{token}: {error}");
+        assert!(matches!(phone.state(), FlowState::Disabled { .. }));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,12 +273,9 @@ async fn postgres_through_database_url_with_a_configured_key() {
             "{}",
             open.stderr
         );
-        let mut client = Client::new(open.addr, public_key());
-        let answer = client
-            .send(&request("INIT", None, json!({}), Some("anything")))
-            .await
-            .unwrap();
-        assert_eq!(answer.status, 200);
+        let mut phone = http_phone(&flow_url(open.addr), public_key());
+        phone.start(Open::data_exchange("anything")).await.unwrap();
+        assert_eq!(phone.screen().id(), "APPOINTMENT");
         open.child.kill().await.unwrap();
 
         // With PostgreSQL and no key, start-up stops with a one-line error.

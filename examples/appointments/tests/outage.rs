@@ -1,6 +1,8 @@
 //! PostgreSQL outage and recovery: the store reaches PostgreSQL through a TCP proxy the test
-//! controls. Cut (connections reset, new ones refused) or black-holed (connections hang): requests
-//! answer HTTP 500 within about a second, never hang; restored: requests succeed again by themselves.
+//! controls, simulated phones reach the endpoint. Cut (connections reset, new ones refused) or
+//! black-holed (connections hang): requests answer HTTP 500 within about a second, never hang (a
+//! phone that waits 1.5 s gets the 500, not its timeout); restored: requests succeed again by
+//! themselves, and a booking refused during the outage goes through when the user taps again.
 #![allow(
     clippy::unwrap_used,
     clippy::panic,
@@ -14,10 +16,11 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{PgDb, postgres_available, public_key, server, test_data, test_day};
-use flows_appointments::sim::{Client, request};
+use common::{
+    PgDb, Phone, new_phone, postgres_available, server, test_data, test_day, walk_to_summary,
+};
 use flows_appointments::store::{Store, StoreOptions};
-use serde_json::json;
+use flows_simulator::{Open, WalkError};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -92,29 +95,45 @@ impl Drop for Proxy {
     }
 }
 
-/// A request that must read the database: the times of a day, with their free seats (departments,
-/// locations and dates may come from the store's short cache; availability does not, with the
-/// store's availability cache off).
-async fn probe(client: &mut Client, token: &str) -> (u16, Duration) {
-    let started = Instant::now();
-    let data = json!({"department": "cardio", "location": "lisbon", "date": test_day()});
-    let answer = client
-        .send(&request(
-            "data_exchange",
-            Some("APPOINTMENT"),
-            data,
-            Some(token),
-        ))
-        .await
-        .unwrap();
-    (answer.status, started.elapsed())
+/// Longer than an answer during an outage may take, shorter than a hang.
+const PATIENCE: Duration = Duration::from_millis(1500);
+
+/// A phone on APPOINTMENT with the whole slot chosen, waiting [`PATIENCE`] for each answer.
+async fn probing_phone(server: &common::Server, token: &str) -> Phone {
+    let mut phone = new_phone(server);
+    phone.set_timeout(PATIENCE);
+    phone.start(Open::data_exchange(token)).await.unwrap();
+    for (field, value) in [
+        ("department", "cardio"),
+        ("location", "lisbon"),
+        ("date", test_day().as_str()),
+        ("time", "09:00"),
+    ] {
+        phone.set(field, value).await.unwrap();
+    }
+    phone
 }
 
-async fn until_ok(client: &mut Client, token: &str) -> Duration {
+/// One request that must read the database: the slot's free seats. On APPOINTMENT the phone asks
+/// for SEATS; on SEATS it goes back (`refresh_on_back`: availability read again). Tokens and lists
+/// may come from the store's short caches; availability does not, with its cache off. Answers the
+/// HTTP status, or the phone's error when there was none (a hang is a timeout).
+async fn probe(phone: &mut Phone) -> Result<u16, WalkError> {
+    let result = if phone.screen().id() == "SEATS" {
+        phone.back().await
+    } else {
+        phone.tap("Choose a seat").await
+    };
+    match result {
+        Ok(()) => Ok(phone.last_status().unwrap()),
+        Err(error) => error.status().ok_or(error),
+    }
+}
+
+async fn until_ok(phone: &mut Phone) -> Duration {
     let started = Instant::now();
     loop {
-        let (status, _) = probe(client, token).await;
-        if status == 200 {
+        if probe(phone).await == Ok(200) {
             return started.elapsed();
         }
         assert!(
@@ -137,67 +156,67 @@ async fn database_outage_answers_500_fast_and_recovers() {
     options.availability_ttl = Duration::ZERO;
     let store = Store::open(&options).await.unwrap();
     store.add(&test_data()).await.unwrap();
-    let (token, _) = store.issue_token(Duration::from_secs(600)).await.unwrap();
-    let mut fresh_tokens = Vec::new();
-    for _ in 0..2 {
-        fresh_tokens.push(store.issue_token(Duration::from_secs(600)).await.unwrap().0);
+    let mut tokens = Vec::new();
+    for _ in 0..5 {
+        tokens.push(store.issue_token(Duration::from_secs(600)).await.unwrap().0);
     }
     let server = server(store, false).await;
-    let mut client = Client::new(server.addr, public_key());
 
     tokio::time::timeout(Duration::from_secs(90), async {
-        // Warm the pool with a few parallel requests, so broken pooled connections are exercised.
-        assert_eq!(probe(&mut client, &token).await.0, 200);
+        let mut phone = probing_phone(&server, &tokens[0]).await;
+        assert_eq!(probe(&mut phone).await, Ok(200));
+        // Warm the pool with a few parallel users, so broken pooled connections are exercised.
         let mut warm = Vec::new();
         for _ in 0..4 {
-            let (addr, token) = (server.addr, token.clone());
-            warm.push(tokio::spawn(async move {
-                let mut client = Client::new(addr, public_key());
-                probe(&mut client, &token).await.0
-            }));
+            let mut other = probing_phone(&server, &tokens[0]).await;
+            warm.push(tokio::spawn(async move { probe(&mut other).await }));
         }
         for task in warm {
-            assert_eq!(task.await.unwrap(), 200);
+            assert_eq!(task.await.unwrap(), Ok(200));
+        }
+        // Users about to book, one per outage.
+        let mut booking = Vec::new();
+        for (token, seat) in [(&tokens[1], "A1"), (&tokens[2], "A2")] {
+            let mut user = new_phone(&server);
+            user.set_timeout(PATIENCE);
+            walk_to_summary(&mut user, token.clone(), &test_day(), "09:00", seat, "Ana").await;
+            booking.push(user);
         }
 
-        for mode in [Mode::Cut, Mode::Blackhole] {
+        for (n, mode) in [Mode::Cut, Mode::Blackhole].into_iter().enumerate() {
             eprintln!("--- {mode:?}");
             proxy.set(mode);
             for _ in 0..3 {
-                let (status, took) = probe(&mut client, &token).await;
-                assert_eq!(status, 500, "{mode:?}");
-                assert!(took < Duration::from_millis(1500), "{mode:?}: 500 after {took:?}");
+                assert_eq!(probe(&mut phone).await, Ok(500), "{mode:?}");
             }
-            // A token not seen before: its check cannot reach the database, the handler fails fast.
-            let fresh = &fresh_tokens[usize::from(mode == Mode::Blackhole)];
-            let started = Instant::now();
-            let answer = client
-                .send(&request("INIT", None, json!({}), Some(fresh)))
+            // A token not seen before: its check cannot reach the database, the handler fails
+            // fast, and the phone shows its error screen.
+            let mut fresh = new_phone(&server);
+            fresh.set_timeout(PATIENCE);
+            let error = fresh
+                .start(Open::data_exchange(tokens[3 + n].clone()))
                 .await
-                .unwrap();
-            assert_eq!(answer.status, 500, "{mode:?}");
-            assert!(started.elapsed() < Duration::from_millis(1500), "{mode:?}: {:?}", started.elapsed());
-            // A booking attempt during the outage fails cleanly too.
-            let day = test_day();
-            let summary = request(
-                "data_exchange",
-                Some("SUMMARY"),
-                json!({"department": "cardio", "location": "lisbon", "date": day, "time": "09:00", "seat": "A1",
-                       "name": "Ana", "email": "ana@example.com", "phone": "+351 912 345 678", "more_details": ""}),
-                Some(&token),
-            );
-            let started = Instant::now();
-            assert_eq!(client.send(&summary).await.unwrap().status, 500);
-            assert!(started.elapsed() < Duration::from_millis(1500));
+                .unwrap_err();
+            assert_eq!(error.status(), Some(500), "{mode:?}: {error}");
+            // A booking attempt during the outage fails cleanly too: a snackbar on SUMMARY.
+            let user = &mut booking[n];
+            let error = user.tap("Book").await.unwrap_err();
+            assert_eq!(error.status(), Some(500), "{mode:?}: {error}");
+            assert_eq!(user.screen().id(), "SUMMARY");
+            assert!(user.snackbar().is_some());
 
             proxy.set(Mode::Forward);
-            let took = until_ok(&mut client, &token).await;
+            let took = until_ok(&mut phone).await;
             eprintln!("recovered after {took:?}");
             // And stays up.
             for _ in 0..5 {
-                assert_eq!(probe(&mut client, &token).await.0, 200, "{mode:?}");
+                assert_eq!(probe(&mut phone).await, Ok(200), "{mode:?}");
             }
+            // The user taps Book again: booked.
+            user.tap("Book").await.unwrap();
+            assert!(user.completion().is_some(), "{mode:?}: {:?}", user.state());
         }
+        assert_eq!(server.store.booking_count().await.unwrap(), 1 + 2);
         // The metrics saw the 500s, as an operator would.
         assert!(
             server

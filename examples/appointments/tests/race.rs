@@ -12,8 +12,7 @@ mod common;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{databases, open_store, phone_at, public_key, server, test_day, walk_to_summary};
-use flows_appointments::sim::{Client, Rng, User};
+use common::{databases, new_phone, open_store, server, test_day, walk_to_summary};
 use flows_simulator::FlowState;
 use serde_json::json;
 use tokio::sync::Barrier;
@@ -33,11 +32,10 @@ async fn fifty_users_race_for_one_seat() {
                 .issue_token(Duration::from_secs(600))
                 .await
                 .unwrap();
-            let (addr, barrier) = (server.addr, barrier.clone());
+            let (mut phone, barrier) = (new_phone(&server), barrier.clone());
             // Each user is a simulated phone: it builds every request from flow.json as WhatsApp
             // does, and checks every reply against it.
             tasks.push(tokio::spawn(async move {
-                let mut phone = phone_at(addr);
                 let name = format!("User{n}");
                 walk_to_summary(&mut phone, token, &test_day(), "10:00", "S1", &name).await;
                 barrier.wait().await;
@@ -85,25 +83,18 @@ async fn one_token_books_once_even_racing_itself() {
             .unwrap();
         let barrier = Arc::new(Barrier::new(2));
         let mut tasks = Vec::new();
-        for (n, seat) in ["A1", "A2"].into_iter().enumerate() {
-            let (addr, barrier, token) = (server.addr, barrier.clone(), token.clone());
+        // Two phones opened from the same message, on two seats of the same slot.
+        for seat in ["A1", "A2"] {
+            let (mut phone, barrier, token) = (new_phone(&server), barrier.clone(), token.clone());
             tasks.push(tokio::spawn(async move {
-                let mut client = Client::new(addr, public_key());
-                let mut user = User::new(&mut client, token, Rng::new(n as u64));
-                let data = json!({"department": "cardio", "location": "lisbon", "date": test_day(),
-                    "time": "09:00", "seat": seat, "name": "Ana", "email": "ana@example.com",
-                    "phone": "+351 912 345 678", "more_details": ""});
-                // The token's verdict is cached first, as in a real walk.
-                let summary = user
-                    .send("data_exchange", Some("DETAILS"), data.clone())
-                    .await
-                    .unwrap();
-                assert_eq!(summary.screen(), Some("SUMMARY"));
+                // Through SUMMARY first, so the token's verdict is cached, as in a real walk.
+                walk_to_summary(&mut phone, token, &test_day(), "09:00", seat, "Ana").await;
                 barrier.wait().await;
-                match user.send("data_exchange", Some("SUMMARY"), data).await {
-                    Ok(done) => done.screen().unwrap_or_default().to_owned(),
+                match phone.tap("Book").await {
+                    Ok(()) if phone.completion().is_some() => "SUCCESS".to_owned(),
+                    Ok(()) => phone.screen().id().to_owned(),
                     // The loser's token check ran after the winner's booking.
-                    Err(error) if error.to_string().contains("HTTP 427") => "427".to_owned(),
+                    Err(error) if error.status() == Some(427) => "427".to_owned(),
                     Err(error) => panic!("{error}"),
                 }
             }));
