@@ -17,12 +17,16 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use bytes::Bytes;
 use common::{
     PgDb, TempDir, Walked, contract, http_phone, key_file, postgres_available, public_key,
     random_walk, walk_seed,
 };
 use flows_simulator::{FlowState, Open};
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use http_body_util::{BodyExt as _, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 use whatsapp_flows_crypto::PublicKey;
 
@@ -83,19 +87,14 @@ async fn start(mut command: Command) -> Running {
     }
 }
 
+/// A GET with hyper's client, as the operator's probes send it: the status and the body.
 async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream
-        .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
-        )
-        .await
-        .unwrap();
-    let mut text = String::new();
-    stream.read_to_string(&mut text).await.unwrap();
-    let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
-    (status, body)
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let uri = format!("http://{addr}{path}").parse().unwrap();
+    let response = client.get(uri).await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
 }
 
 async fn issue_token(mut command: Command, ttl: &str) -> String {

@@ -473,6 +473,15 @@ pub async fn random_walk<T: Transport>(
             "random walk with seed {seed}: no end after 64 openings"
         );
     };
+    let seats: Vec<_> = phones
+        .iter()
+        .filter_map(|p| p.transcript().last())
+        .filter_map(|e| e.request["data"].get("seat").cloned())
+        .collect();
+    eprintln!(
+        "walk {seed}: {outcome:?} after {} opening(s), last seats tried {seats:?}",
+        phones.len()
+    );
     RandomWalk {
         seed,
         outcome,
