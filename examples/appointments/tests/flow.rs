@@ -250,23 +250,28 @@ async fn random_walks_book_and_fit_the_contract() {
     let seed = walk_seed();
     for_each_db(move |db| async move {
         let server = server(open_store(&db).await, false).await;
-        // Five free seats in the test data: four users each find one, whatever they pick first.
-        for n in 0..4 {
+        // Five free seats in the test data: five users each find one, whatever they pick first
+        // (the last one has a single seat left to find); a sixth is offered nothing bookable.
+        for n in 0..6 {
             let (token, _) = server
                 .store
                 .issue_token(Duration::from_secs(600))
                 .await
                 .unwrap();
             let walk = random_walk(|| new_phone(&server), &token, seed.wrapping_add(n)).await;
-            assert!(
-                matches!(walk.outcome, Walked::Booked(_)),
-                "seed {}: {:?}",
-                walk.seed,
-                walk.outcome
-            );
+            if n < 5 {
+                assert!(
+                    matches!(walk.outcome, Walked::Booked(_)),
+                    "seed {}: {:?}",
+                    walk.seed,
+                    walk.outcome
+                );
+            } else {
+                assert_eq!(walk.outcome, Walked::NothingFree, "seed {}", walk.seed);
+            }
             walk.assert_contract(&contract());
         }
-        assert_eq!(server.store.booking_count().await.unwrap(), 1 + 4);
+        assert_eq!(server.store.booking_count().await.unwrap(), 1 + 5);
     })
     .await;
 }
