@@ -17,15 +17,11 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use bytes::Bytes;
 use common::{
-    PgDb, TempDir, Walked, contract, http_phone, key_file, postgres_available, public_key,
-    random_walk, walk_seed,
+    PgDb, TempDir, Walked, contract, http_get, http_phone, key_file, postgres_available,
+    public_key, random_walk, walk_seed,
 };
 use flows_simulator::{FlowState, Open};
-use http_body_util::{BodyExt as _, Empty};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
 use tokio::process::{Child, Command};
 use whatsapp_flows_crypto::PublicKey;
@@ -85,16 +81,6 @@ async fn start(mut command: Command) -> Running {
         stdout,
         stderr: seen,
     }
-}
-
-/// A GET with hyper's client, as the operator's probes send it: the status and the body.
-async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
-    let uri = format!("http://{addr}{path}").parse().unwrap();
-    let response = client.get(uri).await.unwrap();
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap())
 }
 
 async fn issue_token(mut command: Command, ttl: &str) -> String {

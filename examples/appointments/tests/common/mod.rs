@@ -30,6 +30,9 @@ use flows_router::{Action, Endpoint, FlowRequest, FlowResponse};
 use flows_simulator::{
     ExchangeKind, FlowState, Http, InProcess, Open, Simulator, Transcript, Transport, WalkError,
 };
+use http_body_util::{BodyExt as _, Empty};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use serde_json::{Map, Value};
 use sqlx::Connection as _;
 use whatsapp_flows_crypto::{KeySet, PrivateKey, PublicKey};
@@ -318,8 +321,11 @@ pub fn new_phone(server: &Server) -> Phone {
     Simulator::new(flow_json(), transport).unwrap()
 }
 
+/// A simulated phone speaking HTTP (to a built binary, a node, a balancer).
+pub type HttpPhone = Simulator<Http>;
+
 /// A simulated phone speaking HTTP to a running server at `url` (its `/flow`), encrypting to `key`.
-pub fn http_phone(url: &str, key: PublicKey) -> Simulator<Http> {
+pub fn http_phone(url: &str, key: PublicKey) -> HttpPhone {
     Simulator::new(flow_json(), http_transport(url, key)).unwrap()
 }
 
@@ -700,4 +706,14 @@ pub fn appointments_binary(data_dir: &Path) -> tokio::process::Command {
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
     command
+}
+
+/// A GET with hyper's client, as the operator's probes send it: the status and the body.
+pub async fn http_get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let uri = format!("http://{addr}{path}").parse().unwrap();
+    let response = client.get(uri).await.unwrap();
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8(body.to_vec()).unwrap())
 }
