@@ -15,6 +15,8 @@ use common::{APPOINTMENTS as A, Edit, SAMPLE as S, apply, pretty};
 
 /// pywa's copy of Meta's "global fields" example (tests/corpus/README.md): two screens, no endpoint.
 const GLOBAL_FIELDS: &str = include_str!("corpus/pywa/v4_0-global_fields.json");
+/// Meta's pre-approved-loan template (tests/corpus/README.md): the corpus's flow with `Image`s.
+const LOAN: &str = include_str!("corpus/meta-docs/usecase-pre-approved-loan.json");
 use flows_json::{Rule, lint};
 use serde_json::{Value, json};
 
@@ -182,6 +184,15 @@ fn cases() -> Vec<Case> {
             A,
             vec![Set("/screens/2/layout/type", json!("TwoColumnLayout"))],
             "/screens/2/layout/type",
+        ),
+        case(
+            "invalid-value",
+            LOAN,
+            vec![Set(
+                "/screens/0/layout/children/0/children/0/scale-type",
+                json!("stretch"),
+            )],
+            "/screens/0/layout/children/0/children/0/scale-type",
         ),
         case(
             "unknown-component",
@@ -550,6 +561,20 @@ fn cases() -> Vec<Case> {
             A,
             vec![Set("/screens/3/layout/children/-", dx_footer.clone())],
             "/screens/3/layout/children/5",
+        ),
+        case(
+            "too-many-of-kind",
+            LOAN,
+            vec![With(|v| {
+                let form = v["screens"][0]["layout"]["children"][0]["children"]
+                    .as_array_mut()
+                    .unwrap();
+                let image = form[0].clone();
+                for _ in 0..3 {
+                    form.insert(1, image.clone());
+                }
+            })],
+            "/screens/0/layout/children/0/children/3",
         ),
         case(
             "photo-and-document-picker",
