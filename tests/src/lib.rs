@@ -2,7 +2,8 @@
 //!
 //! [`run_conformance`] checks an endpoint that serves the sample flow (`flows-sample-flow`) with the
 //! [`Fixture`]'s keys and app secrets, through any [`Target`]: the in-process adapters (hyper, actix-web)
-//! implement it in this package's tests, [`HttpTarget`] speaks HTTP/1.1 to a running server, and
+//! implement it in this package's tests, [`HttpTarget`] speaks HTTP/1.1 to a running server (hyper's
+//! client, as the CLI uses; raw sockets only for what no client sends, in one module), and
 //! [`ServerProcess`] starts an example binary for the black-box runs. It covers ping, INIT, every
 //! screen, BACK, both spellings of error notifications, 421 for any tampered field or an unknown key
 //! with one uniform body, 400 for a broken envelope, 432 for a missing, wrong or prefix-less
@@ -22,6 +23,7 @@
 mod blackbox;
 mod http;
 mod process;
+mod raw;
 mod runtime;
 pub mod tls;
 
