@@ -4,9 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use flows_router::{Action, FlowRequest, FlowResponse};
 use http_body_util::{BodyExt as _, Empty};
 use hyper_util::rt::TokioIo;
-use serde_json::json;
 
 use crate::raw::{Trickle, hold_open, post_head, trickle};
 use crate::tls::{HttpsTarget, TestCert, Version};
@@ -85,8 +85,8 @@ pub async fn tls_certificate_reload(binary: &str) {
     assert_eq!(reply.status, 200, "{}", reply.text());
     let answer = pending.decrypt(&reply.body).unwrap();
     assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&answer).unwrap(),
-        json!({"data": {"status": "active"}})
+        serde_json::from_str::<FlowResponse>(&answer).unwrap(),
+        FlowResponse::ping()
     );
     assert!(server.output().contains("reloaded"), "{}", server.output());
 }
@@ -303,13 +303,11 @@ pub async fn token_signatures_are_verified(binary: &str) {
     let server = ServerProcess::start(binary, &env).await;
     let mut checked = 0;
     for case in cases.iter().filter(|c| c["secret"] == secret.as_str()) {
-        let request = json!({
-            "version": "4.0",
-            "action": "INIT",
-            "data": {},
-            "flow_token": case["flow_token"],
-            "flow_token_signature": case["jwt"],
-        });
+        // Data API 4.0, the version whose requests carry a signed flow token.
+        let request = FlowRequest::new(Action::Init)
+            .with_version("4.0")
+            .with_flow_token(case["flow_token"].as_str().unwrap())
+            .with_flow_token_signature(case["jwt"].as_str().unwrap());
         let (body, headers, _pending) = fixture.signed_request(&request, &secret);
         let reply = server.target().post("/flow", &headers, body).await;
         assert_eq!(
@@ -323,8 +321,9 @@ pub async fn token_signatures_are_verified(binary: &str) {
     }
     assert!(checked >= 5, "only {checked} known-answer tokens checked");
     // Without a signature a Data API 4.0 request is refused too.
-    let request =
-        json!({"version": "4.0", "action": "INIT", "data": {}, "flow_token": "flow-token-8b1f"});
+    let request = FlowRequest::new(Action::Init)
+        .with_version("4.0")
+        .with_flow_token("flow-token-8b1f");
     let (body, headers, _pending) = fixture.signed_request(&request, &secret);
     assert_eq!(
         server.target().post("/flow", &headers, body).await.status,
