@@ -156,3 +156,64 @@ pub fn start(mode: Mode, worker_threads: usize) -> String {
     });
     url
 }
+
+/// The 427 test of `flows send` reads both bodies the same way, so the two paths are checked here:
+/// `/flow` encrypts its 427, the plain path sends JSON as is.
+#[test]
+fn the_two_paths_differ_only_in_how_a_427_is_sent() {
+    use flows_router::{Action, FlowRequest};
+    use http_body_util::BodyExt as _;
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    use whatsapp_flows_crypto::PrivateKey;
+
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../whatsapp-flows-crypto/tests/fixtures/keys"
+    );
+    let pem = std::fs::read_to_string(format!("{dir}/rotation-new.pem")).unwrap();
+    let key = PrivateKey::from_pem(&pem, None).unwrap();
+    let url = start(
+        Mode::Flows {
+            keys: KeySet::new(key.clone()),
+            secret: None,
+        },
+        1,
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = Client::builder(TokioExecutor::new()).build_http();
+    let expired = FlowRequest::new(Action::Init).with_flow_token("expired");
+    for (url, plain) in [(url.clone(), false), (plain_427(&url), true)] {
+        let (body, pending) = key
+            .public_key()
+            .encrypt_request_json(&expired)
+            .unwrap()
+            .into_parts();
+        let request = Request::post(url.as_str())
+            .body(Full::new(Bytes::from(body)))
+            .unwrap();
+        let (status, body) = runtime.block_on(async {
+            let response = client.request(request).await.unwrap();
+            let status = response.status().as_u16();
+            (
+                status,
+                response.into_body().collect().await.unwrap().to_bytes(),
+            )
+        });
+        assert_eq!(status, 427, "{url}");
+        let text = if plain {
+            String::from_utf8(body.to_vec()).unwrap()
+        } else {
+            assert!(
+                serde_json::from_slice::<Value>(&body).is_err(),
+                "{url}: not encrypted"
+            );
+            pending.decrypt(&body).unwrap().to_string()
+        };
+        let reply: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(reply["error_msg"], "This flow has expired", "{url}");
+    }
+}
