@@ -25,7 +25,7 @@ use std::time::Duration;
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{BatchSize, BenchmarkId, Criterion};
 use flows_benches::{
-    DATA_EXCHANGE, KEY_FORMATS, KEY_PKCS8_PEM, PASSPHRASE, key_set, pkcs8_der, reply,
+    KEY_FORMATS, KEY_PKCS8_PEM, PASSPHRASE, data_exchange, key_set, pkcs8_der, reply,
 };
 use whatsapp_flows_crypto::{Backend, PrivateKey};
 
@@ -60,7 +60,8 @@ fn key_load<M: Measurement>(c: &mut Criterion<M>) {
 }
 
 fn requests<M: Measurement>(c: &mut Criterion<M>) {
-    let payload = DATA_EXCHANGE.as_bytes();
+    let plaintext = data_exchange();
+    let payload = plaintext.as_bytes();
     assert!(
         (280..=340).contains(&payload.len()),
         "payload is {} bytes",
@@ -78,7 +79,7 @@ fn requests<M: Measurement>(c: &mut Criterion<M>) {
             .body()
             .to_owned();
         let check = keys.decrypt_request(body.as_bytes()).expect("decrypts");
-        assert_eq!(check.plaintext(), DATA_EXCHANGE);
+        assert_eq!(check.plaintext(), plaintext);
 
         c.benchmark_group("decrypt_request")
             .bench_function(backend.name(), |b| {

@@ -3,6 +3,7 @@
 //! Run with `cargo bench -p flows-benches --bench crypto`; `benches/ratios.sh` compares the results with
 //! `openssl speed rsa2048` and the bare RSA-OAEP baselines.
 
+use flows_router::{Action, FlowRequest};
 use whatsapp_flows_crypto::{KeySet, PrivateKey};
 
 /// The passphrase of every encrypted fixture key.
@@ -59,16 +60,26 @@ pub fn pkcs8_der() -> Vec<u8> {
 }
 
 /// A realistic `data_exchange` request plaintext of about 300 bytes: an appointment-booking screen
-/// submitting its form, with non-ASCII text as real users type it.
-pub const DATA_EXCHANGE: &str = concat!(
-    r#"{"version":"3.0","action":"data_exchange","screen":"DETAILS","#,
-    r#""data":{"department":"cardiology","location":"2","date":"2025-03-14","time":"10:30","#,
-    r#""name":"María José Núñez","email":"maria.jose@example.com","phone":"+34 612 345 678","#,
-    r#""more_details":"Prefiero por la mañana"},"#,
-    r#""flow_token":"7f3c2a1b-9d8e-4f60-a1b2-c3d4e5f60718"}"#
-);
+/// submitting its form, with non-ASCII text as real users type it; built with the protocol's
+/// `FlowRequest`, as every client here builds its requests.
+#[must_use]
+pub fn data_exchange() -> String {
+    let request = FlowRequest::new(Action::DataExchange)
+        .with_screen("DETAILS")
+        .with("department", "cardiology")
+        .with("location", "2")
+        .with("date", "2025-03-14")
+        .with("time", "10:30")
+        .with("name", "María José Núñez")
+        .with("email", "maria.jose@example.com")
+        .with("phone", "+34 612 345 678")
+        .with("more_details", "Prefiero por la mañana")
+        .with_flow_token("7f3c2a1b-9d8e-4f60-a1b2-c3d4e5f60718");
+    // Strings and a map of strings: serializing cannot fail.
+    serde_json::to_string(&request).unwrap_or_default()
+}
 
-/// The reply an endpoint sends for [`DATA_EXCHANGE`]: the next screen with a summary.
+/// The reply an endpoint sends for [`data_exchange`]: the next screen with a summary.
 #[must_use]
 pub fn reply() -> serde_json::Value {
     serde_json::json!({

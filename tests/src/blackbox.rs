@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use flows_router::FlowResponse;
 
 use crate::{Fixture, KEY_DIR, ServerProcess, assert_no_secrets, run_conformance, run_to_exit};
 
@@ -29,8 +29,8 @@ pub async fn conformance_and_graceful_shutdown(binary: &str) {
     assert_eq!(reply.status, 200, "in-flight request: {}", reply.text());
     let answer = pending.decrypt(&reply.body).unwrap();
     assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&answer).unwrap(),
-        json!({"data": {"status": "active"}})
+        serde_json::from_str::<FlowResponse>(&answer).unwrap(),
+        FlowResponse::ping()
     );
     let status = server.wait_exit(Duration::from_secs(20)).await;
     let output = server.output();

@@ -2,7 +2,8 @@
 //!
 //! [`run_conformance`] checks an endpoint that serves the sample flow (`flows-sample-flow`) with the
 //! [`Fixture`]'s keys and app secrets, through any [`Target`]: the in-process adapters (hyper, actix-web)
-//! implement it in this package's tests, [`HttpTarget`] speaks HTTP/1.1 to a running server, and
+//! implement it in this package's tests, [`HttpTarget`] speaks HTTP/1.1 to a running server (hyper's
+//! client, as the CLI uses; raw sockets only for what no client sends, in one module), and
 //! [`ServerProcess`] starts an example binary for the black-box runs. It covers ping, INIT, every
 //! screen, BACK, both spellings of error notifications, 421 for any tampered field or an unknown key
 //! with one uniform body, 400 for a broken envelope, 432 for a missing, wrong or prefix-less
@@ -22,6 +23,7 @@
 mod blackbox;
 mod http;
 mod process;
+mod raw;
 mod runtime;
 pub mod tls;
 
@@ -29,8 +31,8 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use flows_router::Endpoint;
 use flows_router::contract::FlowContract;
+use flows_router::{Action, Endpoint, FlowRequest, FlowResponse};
 use serde_json::{Value, json};
 use whatsapp_flows_crypto::{
     EncryptedRequest, KeySet, PendingResponse, PrivateKey, PublicKey, SIGNATURE_HEADER,
@@ -136,7 +138,7 @@ impl Fixture {
     /// and what decrypts the reply.
     #[must_use]
     pub fn signed_ping(&self) -> (Vec<u8>, Vec<(&'static str, String)>, PendingResponse) {
-        let request = json!({"version": "3.0", "action": "ping", "data": {"marker": MARKER}});
+        let request = FlowRequest::new(Action::Ping).with("marker", MARKER);
         let (body, pending) = self
             .current
             .public_key()
@@ -158,7 +160,7 @@ impl Fixture {
     #[must_use]
     pub fn signed_request(
         &self,
-        request: &Value,
+        request: &FlowRequest,
         app_secret: &str,
     ) -> (Vec<u8>, Vec<(&'static str, String)>, PendingResponse) {
         let (body, pending) = self
@@ -252,7 +254,7 @@ pub async fn run_conformance(target: &impl Target, fixture: &Fixture) {
 }
 
 impl<T: Target> Suite<'_, T> {
-    fn encrypt(&self, to: To, request: &Value) -> EncryptedRequest {
+    fn encrypt(&self, to: To, request: &FlowRequest) -> EncryptedRequest {
         let key = match to {
             To::Current => self.fixture.current.public_key(),
             To::Previous => self.fixture.previous.public_key(),
@@ -281,34 +283,36 @@ impl<T: Target> Suite<'_, T> {
     }
 
     /// Sends `request` encrypted to `to`, signed as `signed`; expects 200 and returns the decrypted reply.
-    async fn exchange_with(&mut self, request: &Value, to: To, signed: Signed) -> Value {
+    async fn exchange_with(
+        &mut self,
+        request: &FlowRequest,
+        to: To,
+        signed: Signed,
+    ) -> FlowResponse {
         let (body, pending) = self.encrypt(to, request).into_parts();
         let reply = self.send(body.into_bytes(), signed).await;
-        assert_eq!(reply.status, 200, "{request}: {}", reply.text());
+        assert_eq!(reply.status, 200, "{request:?}: {}", reply.text());
         assert!(reply.content_type.starts_with("text/plain"), "{reply:?}");
-        let action = request["action"].as_str().unwrap();
-        self.count(action, 200);
-        decrypt(pending, &reply)
+        self.count(request.action.as_str(), 200);
+        decrypt_reply(pending, &reply)
     }
 
-    async fn exchange(&mut self, request: &Value) -> Value {
+    async fn exchange(&mut self, request: &FlowRequest) -> FlowResponse {
         self.exchange_with(request, To::Current, Signed::Current)
             .await
     }
 
     async fn ping(&mut self) {
-        let reply = self
-            .exchange(&json!({"version": "3.0", "action": "ping"}))
-            .await;
-        assert_eq!(reply, json!({"data": {"status": "active"}}));
+        let reply = self.exchange(&FlowRequest::new(Action::Ping)).await;
+        assert_eq!(reply, FlowResponse::ping());
     }
 
     async fn screens(&mut self) {
         let init = self.exchange(&request("INIT", None, json!({}))).await;
-        assert_eq!(init["screen"], "APPOINTMENT");
-        assert_eq!(init["data"]["department"].as_array().unwrap().len(), 5);
+        assert_eq!(init.screen(), Some("APPOINTMENT"));
+        assert_eq!(init.data()["department"].as_array().unwrap().len(), 5);
         for picker in ["is_location_enabled", "is_date_enabled", "is_time_enabled"] {
-            assert_eq!(init["data"][picker], false, "{init}");
+            assert_eq!(init.data()[picker], false, "{init:?}");
         }
 
         let picked = self
@@ -318,9 +322,9 @@ impl<T: Target> Suite<'_, T> {
                 json!({"trigger": "department_selected", "department": "beauty"}),
             ))
             .await;
-        assert_eq!(picked["screen"], "APPOINTMENT");
-        assert_eq!(picked["data"]["is_location_enabled"], true);
-        assert_eq!(picked["data"]["is_date_enabled"], false);
+        assert_eq!(picked.screen(), Some("APPOINTMENT"));
+        assert_eq!(picked.data()["is_location_enabled"], true);
+        assert_eq!(picked.data()["is_date_enabled"], false);
 
         let picked = self
             .exchange(&request(
@@ -329,7 +333,7 @@ impl<T: Target> Suite<'_, T> {
                 json!({"trigger": "date_selected", "department": "beauty", "location": "1", "date": "2024-01-01"}),
             ))
             .await;
-        assert_eq!(picked["data"]["is_time_enabled"], true);
+        assert_eq!(picked.data()["is_time_enabled"], true);
 
         let choices =
             json!({"department": "beauty", "location": "1", "date": "2024-01-01", "time": "11:30"});
@@ -340,7 +344,12 @@ impl<T: Target> Suite<'_, T> {
                 choices.clone(),
             ))
             .await;
-        assert_eq!(details, json!({"screen": "DETAILS", "data": choices}));
+        assert_eq!(
+            details,
+            FlowResponse::next_screen("DETAILS")
+                .with_data(&choices)
+                .unwrap()
+        );
 
         let summary = self
             .exchange(&request(
@@ -351,18 +360,18 @@ impl<T: Target> Suite<'_, T> {
                        "more_details": "A free skin care consultation, please"}),
             ))
             .await;
-        assert_eq!(summary["screen"], "SUMMARY");
+        assert_eq!(summary.screen(), Some("SUMMARY"));
         assert_eq!(
-            summary["data"]["appointment"],
+            summary.data()["appointment"],
             "Beauty & Personal Care at King\u{2019}s Cross, London\nMon Jan 01 2024 at 11:30"
         );
         assert!(
-            summary["data"]["details"]
+            summary.data()["details"]
                 .as_str()
                 .unwrap()
                 .starts_with(&format!("Name: {MARKER}\n"))
         );
-        assert_eq!(summary["data"]["phone"], "123456789");
+        assert_eq!(summary.data()["phone"], "123456789");
 
         let done = self
             .exchange(&request(
@@ -371,9 +380,9 @@ impl<T: Target> Suite<'_, T> {
                 json!({"name": MARKER}),
             ))
             .await;
-        assert_eq!(done["screen"], "SUCCESS");
+        assert_eq!(done.screen(), Some(flows_router::SUCCESS_SCREEN));
         assert_eq!(
-            done["data"]["extension_message_response"]["params"]["flow_token"],
+            done.data()["extension_message_response"]["params"]["flow_token"],
             FLOW_TOKEN
         );
     }
@@ -382,8 +391,8 @@ impl<T: Target> Suite<'_, T> {
         let back = self
             .exchange(&request("BACK", Some("DETAILS"), json!({})))
             .await;
-        assert_eq!(back["screen"], "APPOINTMENT");
-        assert_eq!(back["data"]["is_time_enabled"], true);
+        assert_eq!(back.screen(), Some("APPOINTMENT"));
+        assert_eq!(back.data()["is_time_enabled"], true);
     }
 
     async fn error_notifications(&mut self) {
@@ -395,13 +404,13 @@ impl<T: Target> Suite<'_, T> {
                     json!({key: "payload-schema-error", "error_message": MARKER}),
                 ))
                 .await;
-            assert_eq!(reply, json!({"data": {"acknowledged": true}}), "{key}");
+            assert_eq!(reply, FlowResponse::acknowledged(), "{key}");
         }
     }
 
     /// Every tampered field, and a request for another key: 421 with one uniform reply.
     async fn undecryptable(&mut self) {
-        let ping = json!({"version": "3.0", "action": "ping", "data": {"marker": MARKER}});
+        let ping = FlowRequest::new(Action::Ping).with("marker", MARKER);
         let mut replies = Vec::new();
         for field in ["encrypted_aes_key", "initial_vector", "encrypted_flow_data"] {
             for position in [Position::First, Position::Middle, Position::Last] {
@@ -426,7 +435,7 @@ impl<T: Target> Suite<'_, T> {
 
     async fn malformed(&mut self) {
         let good = self
-            .encrypt(To::Current, &json!({"action": "ping"}))
+            .encrypt(To::Current, &FlowRequest::new(Action::Ping))
             .into_parts()
             .0;
         let mut missing: Value = serde_json::from_str(&good).unwrap();
@@ -447,7 +456,7 @@ impl<T: Target> Suite<'_, T> {
     async fn signatures(&mut self) {
         for signed in [Signed::Missing, Signed::Wrong, Signed::NoPrefix] {
             let body = self
-                .encrypt(To::Current, &json!({"action": "ping"}))
+                .encrypt(To::Current, &FlowRequest::new(Action::Ping))
                 .into_parts()
                 .0;
             let reply = self.send(body.into_bytes(), signed).await;
@@ -463,27 +472,29 @@ impl<T: Target> Suite<'_, T> {
     }
 
     async fn invalid_token(&mut self) {
-        let mut init = request("INIT", None, json!({}));
-        init["flow_token"] = json!(format!("{}-{FLOW_TOKEN}", sample_flow::EXPIRED_MARKER));
+        let init = request("INIT", None, json!({}))
+            .with_flow_token(format!("{}-{FLOW_TOKEN}", sample_flow::EXPIRED_MARKER));
         let (body, pending) = self.encrypt(To::Current, &init).into_parts();
         let reply = self.send(body.into_bytes(), Signed::Current).await;
         assert_eq!(reply.status, 427, "{}", reply.text());
         self.count("INIT", 427);
+        // A 427 is not a screen reply: its one field is read as JSON.
+        let plaintext = pending.decrypt(&reply.body).unwrap();
         assert_eq!(
-            decrypt(pending, &reply),
+            serde_json::from_str::<Value>(&plaintext).unwrap(),
             json!({"error_msg": sample_flow::EXPIRED_MESSAGE})
         );
     }
 
     async fn rotation(&mut self) {
-        let ping = json!({"version": "3.0", "action": "ping"});
+        let ping = FlowRequest::new(Action::Ping);
         for (to, signed) in [
             (To::Previous, Signed::Current),
             (To::Current, Signed::Previous),
             (To::Previous, Signed::Previous),
         ] {
             let reply = self.exchange_with(&ping, to, signed).await;
-            assert_eq!(reply, json!({"data": {"status": "active"}}));
+            assert_eq!(reply, FlowResponse::ping());
         }
     }
 
@@ -525,18 +536,33 @@ impl<T: Target> Suite<'_, T> {
     }
 }
 
-fn request(action: &str, screen: Option<&str>, data: Value) -> Value {
-    let mut request =
-        json!({"version": "3.0", "action": action, "data": data, "flow_token": FLOW_TOKEN});
-    if let Some(screen) = screen {
-        request["screen"] = json!(screen);
+/// A request of the sample flow with the suite's flow token; `data` is a JSON object.
+fn request(action: &str, screen: Option<&str>, data: Value) -> FlowRequest {
+    let Value::Object(data) = data else {
+        panic!("request data must be an object: {data}");
+    };
+    let request = FlowRequest::new(Action::from(action))
+        .with_data(data)
+        .with_flow_token(FLOW_TOKEN);
+    match screen {
+        Some(screen) => request.with_screen(screen),
+        None => request,
     }
-    request
 }
 
-fn decrypt(pending: PendingResponse, reply: &HttpReply) -> Value {
+/// Decrypts a 200 into the shared reply type, and checks the reply is exactly that shape: what
+/// `FlowResponse` would drop (a misspelt key, a stray field) fails here instead of passing unseen.
+fn decrypt_reply(pending: PendingResponse, reply: &HttpReply) -> FlowResponse {
     let plaintext = pending.decrypt(&reply.body).unwrap();
-    serde_json::from_str(&plaintext).unwrap()
+    let value: Value = serde_json::from_str(&plaintext).unwrap();
+    let response = serde_json::from_value::<FlowResponse>(value.clone())
+        .unwrap_or_else(|e| panic!("not a Flows reply ({e}): {value}"));
+    assert_eq!(
+        serde_json::to_value(&response).unwrap(),
+        value,
+        "the reply has more than a screen and data"
+    );
+    response
 }
 
 #[derive(Clone, Copy, Debug)]

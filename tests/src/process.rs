@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::HttpTarget;
 use crate::tls::{HttpsTarget, Version};
-use crate::{HttpTarget, Target as _};
 
 /// How long a server may take to answer `/health` after it is started.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
@@ -49,7 +49,11 @@ impl ServerProcess {
                 let probe = tokio::time::timeout(Duration::from_secs(2), async {
                     match tokio::net::TcpStream::connect(addr).await {
                         Ok(_) => match &cert {
-                            None => Some(HttpTarget::new(addr).get("/health").await.status),
+                            None => HttpTarget::new(addr)
+                                .request(http::Method::GET, "/health", &[], Vec::new())
+                                .await
+                                .ok()
+                                .map(|reply| reply.status),
                             Some(pem) => HttpsTarget::new(addr, pem, Version::Http1)
                                 .request(http::Method::GET, "/health", &[], Vec::new())
                                 .await

@@ -4,13 +4,15 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
+use flows_router::{Action, FlowRequest, FlowResponse};
+use http_body_util::{BodyExt as _, Empty};
+use hyper_util::rt::TokioIo;
 
+use crate::raw::{Trickle, hold_open, post_head, trickle};
 use crate::tls::{HttpsTarget, TestCert, Version};
 use crate::{
-    Fixture, KEY_DIR, ServerProcess, Target as _, assert_no_secrets, run_conformance, run_to_exit,
+    Fixture, HttpTarget, KEY_DIR, ServerProcess, Target as _, assert_no_secrets, run_conformance,
+    run_to_exit,
 };
 
 /// Runs [`run_conformance`] over TLS, once on HTTP/1.1 and once on HTTP/2 (a fresh server each, so
@@ -83,8 +85,8 @@ pub async fn tls_certificate_reload(binary: &str) {
     assert_eq!(reply.status, 200, "{}", reply.text());
     let answer = pending.decrypt(&reply.body).unwrap();
     assert_eq!(
-        serde_json::from_str::<serde_json::Value>(&answer).unwrap(),
-        json!({"data": {"status": "active"}})
+        serde_json::from_str::<FlowResponse>(&answer).unwrap(),
+        FlowResponse::ping()
     );
     assert!(server.output().contains("reloaded"), "{}", server.output());
 }
@@ -103,12 +105,10 @@ pub async fn slow_clients_are_cut_off(binary: &str, body_timeout: bool) {
     let server = ServerProcess::start(binary, &env).await;
     let addr = server.addr();
 
-    let head = format!(
-        "POST /flow HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: 60\r\n\r\n"
-    );
-    let mut cases = vec![("headers", Vec::new(), head.clone().into_bytes())];
+    let head = post_head(addr, 60);
+    let mut cases = vec![("headers", Vec::new(), head.clone())];
     if body_timeout {
-        cases.push(("body", head.into_bytes(), vec![b' '; 60]));
+        cases.push(("body", head, vec![b' '; 60]));
     }
     for (what, sent_at_once, trickled) in cases {
         let slow = tokio::spawn(trickle(addr, sent_at_once, trickled));
@@ -137,48 +137,6 @@ pub async fn slow_clients_are_cut_off(binary: &str, body_timeout: bool) {
     }
 }
 
-enum Trickle {
-    Closed { sent: usize, reply: String },
-    AllSent,
-}
-
-/// Sends `at_once`, then `trickled` one byte a second, until the server closes the connection.
-async fn trickle(addr: std::net::SocketAddr, at_once: Vec<u8>, trickled: Vec<u8>) -> Trickle {
-    let stream = TcpStream::connect(addr).await.unwrap();
-    let (mut reader, mut writer) = stream.into_split();
-    let sent = std::sync::atomic::AtomicUsize::new(0);
-    let read = async {
-        let mut raw = Vec::new();
-        let mut buf = [0u8; 4096];
-        loop {
-            match reader.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => raw.extend_from_slice(buf.get(..n).unwrap_or_default()),
-            }
-        }
-        String::from_utf8_lossy(&raw).into_owned()
-    };
-    let write = async {
-        if writer.write_all(&at_once).await.is_err() {
-            return;
-        }
-        for byte in &trickled {
-            if writer.write_all(&[*byte]).await.is_err() {
-                return;
-            }
-            sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    };
-    tokio::select! {
-        reply = read => Trickle::Closed {
-            sent: sent.load(std::sync::atomic::Ordering::Relaxed),
-            reply,
-        },
-        () = write => Trickle::AllSent,
-    }
-}
-
 /// Starts `binary` allowing two connections: while two are held open a third is closed at once,
 /// and once one of the two ends a new client is served.
 ///
@@ -193,24 +151,32 @@ pub async fn connections_beyond_the_limit_are_refused(binary: &str) {
     let addr = server.addr();
     // Let the probe connections of the start-up check end before holding the two slots.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let first = TcpStream::connect(addr).await.unwrap();
-    let second = TcpStream::connect(addr).await.unwrap();
+    let first = hold_open(addr).await;
+    let second = hold_open(addr).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let answer = tokio::time::timeout(Duration::from_secs(10), raw_get(addr, "/health"))
-        .await
-        .expect("a connection beyond the limit was left hanging");
+    let client = HttpTarget::new(addr);
+    let answer = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.request(http::Method::GET, "/health", &[], Vec::new()),
+    )
+    .await
+    .expect("a connection beyond the limit was left hanging");
     assert!(
-        !answer.starts_with("HTTP/1.1 200"),
+        !matches!(&answer, Ok(reply) if reply.status == 200),
         "a third connection was served: {answer:?}"
     );
     drop(first);
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let answer = tokio::time::timeout(Duration::from_secs(10), raw_get(addr, "/health"))
-            .await
-            .unwrap_or_default();
-        if answer.starts_with("HTTP/1.1 200") {
+        let answer = tokio::time::timeout(
+            Duration::from_secs(10),
+            client.request(http::Method::GET, "/health", &[], Vec::new()),
+        )
+        .await;
+        if let Ok(Ok(reply)) = answer
+            && reply.status == 200
+        {
             break;
         }
         assert!(
@@ -234,35 +200,23 @@ pub async fn idle_connections_are_closed(binary: &str) {
     env.push(("FLOWS_HEADER_TIMEOUT", "60s".to_owned()));
     env.push(("FLOWS_IDLE_TIMEOUT", "1s".to_owned()));
     let server = ServerProcess::start(binary, &env).await;
-    let mut stream = TcpStream::connect(server.addr()).await.unwrap();
-    let head = format!("GET /health HTTP/1.1\r\nhost: {}\r\n\r\n", server.addr());
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 4096];
-    let closed = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => raw.extend_from_slice(buf.get(..n).unwrap_or_default()),
-            }
-        }
-    })
-    .await;
-    let text = String::from_utf8_lossy(&raw);
-    assert!(text.starts_with("HTTP/1.1 200"), "{text:?}");
+    // hyper's own connection: its task ends when the server closes the connection, and only then,
+    // since this side keeps its half (the sender) until the check is over.
+    let stream = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    let connection = tokio::spawn(connection);
+    let request = http::Request::get("/health")
+        .header(http::header::HOST, server.addr().to_string())
+        .body(Empty::<bytes::Bytes>::new())
+        .unwrap();
+    let response = sender.send_request(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    response.into_body().collect().await.unwrap();
+    let closed = tokio::time::timeout(Duration::from_secs(30), connection).await;
     assert!(closed.is_ok(), "an idle keep-alive connection stayed open");
-}
-
-/// One `GET` on a new connection: what came back before the server closed (empty if refused).
-async fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
-    let Ok(mut stream) = TcpStream::connect(addr).await else {
-        return String::new();
-    };
-    let head = format!("GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n");
-    let _ = stream.write_all(head.as_bytes()).await;
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw).await;
-    String::from_utf8_lossy(&raw).into_owned()
+    drop(sender);
 }
 
 /// Configuration mistakes stop `binary` at once: token-signature verification without an app
@@ -349,13 +303,11 @@ pub async fn token_signatures_are_verified(binary: &str) {
     let server = ServerProcess::start(binary, &env).await;
     let mut checked = 0;
     for case in cases.iter().filter(|c| c["secret"] == secret.as_str()) {
-        let request = json!({
-            "version": "4.0",
-            "action": "INIT",
-            "data": {},
-            "flow_token": case["flow_token"],
-            "flow_token_signature": case["jwt"],
-        });
+        // Data API 4.0, the version whose requests carry a signed flow token.
+        let request = FlowRequest::new(Action::Init)
+            .with_version("4.0")
+            .with_flow_token(case["flow_token"].as_str().unwrap())
+            .with_flow_token_signature(case["jwt"].as_str().unwrap());
         let (body, headers, _pending) = fixture.signed_request(&request, &secret);
         let reply = server.target().post("/flow", &headers, body).await;
         assert_eq!(
@@ -369,8 +321,9 @@ pub async fn token_signatures_are_verified(binary: &str) {
     }
     assert!(checked >= 5, "only {checked} known-answer tokens checked");
     // Without a signature a Data API 4.0 request is refused too.
-    let request =
-        json!({"version": "4.0", "action": "INIT", "data": {}, "flow_token": "flow-token-8b1f"});
+    let request = FlowRequest::new(Action::Init)
+        .with_version("4.0")
+        .with_flow_token("flow-token-8b1f");
     let (body, headers, _pending) = fixture.signed_request(&request, &secret);
     assert_eq!(
         server.target().post("/flow", &headers, body).await.status,

@@ -1,5 +1,6 @@
 //! TLS for the black-box runs: a certificate made in the test (rcgen), and an HTTPS client (the
-//! CLI's hyper-util + hyper-rustls) that trusts only it, speaking HTTP/1.1 or HTTP/2 by ALPN.
+//! CLI's hyper-util + hyper-rustls, replies read as [`crate::HttpTarget`] reads them) that trusts
+//! only it, speaking HTTP/1.1 or HTTP/2 by ALPN.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -8,13 +9,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
 
+use crate::http::{error_chain, read_reply};
 use crate::{HttpReply, Target};
 
 /// How long one HTTPS request may take.
@@ -171,15 +173,11 @@ impl HttpsTarget {
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| e.to_string())?;
         let exchange = async {
-            let response = self.client.request(request).await.map_err(|e| {
-                let mut text = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(cause) = source {
-                    text.push_str(&format!(": {cause}"));
-                    source = cause.source();
-                }
-                text
-            })?;
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| error_chain(&e))?;
             let expected = match self.version {
                 Version::Http1 => http::Version::HTTP_11,
                 Version::Http2 => http::Version::HTTP_2,
@@ -187,25 +185,7 @@ impl HttpsTarget {
             if response.version() != expected {
                 return Err(format!("answered over {:?}", response.version()));
             }
-            let status = response.status().as_u16();
-            let content_type = response
-                .headers()
-                .get(http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            let body = response
-                .into_body()
-                .collect()
-                .await
-                .map_err(|e| e.to_string())?
-                .to_bytes()
-                .to_vec();
-            Ok(HttpReply {
-                status,
-                content_type,
-                body,
-            })
+            read_reply(response).await
         };
         tokio::time::timeout(TIMEOUT, exchange)
             .await

@@ -243,11 +243,11 @@ pub(crate) struct SendArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) app_secret_env: Option<String>,
 
-    /// A health check: {"version":"3.0","action":"ping"}.
+    /// A health check: {"version":"3.0","action":"ping","data":{}}.
     #[arg(long)]
     pub(crate) ping: bool,
 
-    /// Open the flow: {"version":"3.0","action":"INIT","flow_token":T}.
+    /// Open the flow: {"version":"3.0","action":"INIT","data":{},"flow_token":T}.
     #[arg(long)]
     pub(crate) init: bool,
 

@@ -239,8 +239,7 @@ fn read_flow(path: &Path) -> Result<(String, Option<SystemTime>), String> {
 fn new_flow_token() -> Result<String, String> {
     let mut bytes = [0_u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for a flow token: {e}"))?;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(format!("flows-preview-{hex}"))
+    Ok(format!("flows-preview-{:x}", base16ct::HexDisplay(&bytes)))
 }
 
 /// How the flow is opened on restart.

@@ -2,11 +2,11 @@
 
 use std::time::{Duration, Instant};
 
-use flows_router::DATA_API_VERSION;
+use flows_router::{Action, FlowRequest};
 use hyper::body::Bytes;
 use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Method, StatusCode};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 use whatsapp_flows_crypto::{PendingResponse, SIGNATURE_HEADER, Zeroizing, sign};
 
 use crate::cli::SendArgs;
@@ -108,39 +108,37 @@ pub(crate) async fn run(args: &SendArgs, passphrase_env: &str) -> Result<Exit, F
 }
 
 /// The plaintext request from the flags.
-fn payload(args: &SendArgs) -> Result<Value, Failure> {
+fn payload(args: &SendArgs) -> Result<FlowRequest, Failure> {
     if args.ping {
-        return Ok(json!({"version": DATA_API_VERSION, "action": "ping"}));
+        return Ok(FlowRequest::new(Action::Ping));
     }
     if args.init {
         let token = args.flow_token.as_deref().unwrap_or(DEFAULT_FLOW_TOKEN);
-        return Ok(json!({"version": DATA_API_VERSION, "action": "INIT", "flow_token": token}));
+        return Ok(FlowRequest::new(Action::Init).with_flow_token(token));
     }
     let Some(action) = &args.action else {
         return Err(Failure::local(
             "say what to send: --ping, --init, or --action ACTION",
         ));
     };
-    let mut request = Map::new();
-    request.insert("version".into(), DATA_API_VERSION.into());
-    request.insert("action".into(), action.as_str().into());
+    let mut request = FlowRequest::new(Action::from(action.as_str()));
     if let Some(screen) = &args.screen {
-        request.insert("screen".into(), screen.as_str().into());
+        request = request.with_screen(screen);
     }
     if let Some(data) = &args.data {
         let data: Value = serde_json::from_str(data)
             .map_err(|e| Failure::local(format!("--data is not JSON: {e}")))?;
-        if !data.is_object() {
+        let Value::Object(data) = data else {
             return Err(Failure::local(
                 "--data must be a JSON object, like '{\"key\":\"value\"}'",
             ));
-        }
-        request.insert("data".into(), data);
+        };
+        request = request.with_data(data);
     }
     if let Some(token) = &args.flow_token {
-        request.insert("flow_token".into(), token.as_str().into());
+        request = request.with_flow_token(token);
     }
-    Ok(Value::Object(request))
+    Ok(request)
 }
 
 /// The app secret from the named environment variable (exit 2 if the variable is unset or empty).

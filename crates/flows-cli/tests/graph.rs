@@ -8,16 +8,18 @@
 )]
 
 mod common;
+mod graph_mock;
 
 use std::time::{Duration, Instant};
 
-use common::{Answer, PASSPHRASE, TOKEN, TinyServer, flows, form_decode, key_file, run};
+use common::{PASSPHRASE, TOKEN, flows, key_file, run};
+use graph_mock::{Answer, MockGraph};
 
 const PHONE: &str = "106540352242922";
 const PATH: &str = "/v23.0/106540352242922/whatsapp_business_encryption";
 
 fn json(status: u16, value: &serde_json::Value) -> Answer {
-    Answer::Reply(status, "application/json", value.to_string().into_bytes())
+    Answer::Json(status, value.clone())
 }
 
 fn public_pem(name: &str) -> String {
@@ -31,7 +33,7 @@ fn fingerprint(name: &str) -> String {
 
 #[test]
 fn register_posts_the_public_key_form_with_the_bearer_token() {
-    let server = TinyServer::start(vec![json(200, &serde_json::json!({"success": true}))]);
+    let server = MockGraph::start(vec![json(200, &serde_json::json!({"success": true}))]);
     let done = run(flows()
         .args([
             "register",
@@ -50,7 +52,7 @@ fn register_posts_the_public_key_form_with_the_bearer_token() {
         done.stdout
     );
 
-    let seen = server.next_request();
+    let seen = server.next();
     assert_eq!(seen.method, "POST");
     assert_eq!(seen.path, PATH);
     assert_eq!(
@@ -62,7 +64,7 @@ fn register_posts_the_public_key_form_with_the_bearer_token() {
         Some("application/x-www-form-urlencoded")
     );
     assert_eq!(
-        form_decode(&seen.body),
+        seen.form(),
         vec![(
             "business_public_key".to_owned(),
             public_pem("openssl-genpkey-pkcs8.pub.pem")
@@ -72,7 +74,7 @@ fn register_posts_the_public_key_form_with_the_bearer_token() {
 
 #[test]
 fn register_derives_the_public_key_from_an_encrypted_private_key() {
-    let server = TinyServer::start(vec![json(200, &serde_json::json!({"success": true}))]);
+    let server = MockGraph::start(vec![json(200, &serde_json::json!({"success": true}))]);
     run(flows()
         .args([
             "register",
@@ -87,13 +89,13 @@ fn register_derives_the_public_key_from_an_encrypted_private_key() {
         .env("WHATSAPP_ACCESS_TOKEN", TOKEN)
         .env("FLOWS_PASSPHRASE", PASSPHRASE))
     .expect_code(0);
-    let seen = server.next_request();
+    let seen = server.next();
     assert_eq!(
         seen.path,
         "/v21.0/106540352242922/whatsapp_business_encryption"
     );
     assert_eq!(
-        form_decode(&seen.body)[0].1,
+        seen.form()[0].1,
         public_pem("node-generatekeypair-pkcs1-des3.pub.pem")
     );
 }
@@ -136,7 +138,7 @@ fn register_needs_a_token_and_a_numeric_phone_number_id() {
 
 #[test]
 fn graph_errors_are_shown_plainly_and_exit_1() {
-    let server = TinyServer::start(vec![json(
+    let server = MockGraph::start(vec![json(
         400,
         &serde_json::json!({"error": {
             "message": "Invalid OAuth access token - Cannot parse access token",
@@ -173,7 +175,7 @@ fn key_status_reads_both_response_shapes() {
         "business_public_key": pem, "business_public_key_signature_status": "VALID"
     }]});
     for body in [flat, wrapped] {
-        let server = TinyServer::start(vec![json(200, &body)]);
+        let server = MockGraph::start(vec![json(200, &body)]);
         let status = run(flows()
             .args([
                 "key-status",
@@ -200,7 +202,7 @@ fn key_status_reads_both_response_shapes() {
         );
         assert!(status.stdout.contains("same key: yes"), "{}", status.stdout);
 
-        let seen = server.next_request();
+        let seen = server.next();
         assert_eq!(seen.method, "GET");
         assert_eq!(seen.path, PATH);
         assert_eq!(
@@ -216,7 +218,7 @@ fn key_status_exits_1_on_another_key_or_mismatch() {
         "business_public_key": public_pem("rotation-old.pub.pem"),
         "business_public_key_signature_status": "VALID"
     });
-    let server = TinyServer::start(vec![json(200, &registered)]);
+    let server = MockGraph::start(vec![json(200, &registered)]);
     let other = run(flows()
         .args([
             "key-status",
@@ -234,7 +236,7 @@ fn key_status_exits_1_on_another_key_or_mismatch() {
         "business_public_key": public_pem("rotation-old.pub.pem"),
         "business_public_key_signature_status": "MISMATCH"
     }]});
-    let server = TinyServer::start(vec![
+    let server = MockGraph::start(vec![
         json(200, &mismatch),
         json(200, &serde_json::json!({"data": []})),
     ]);
@@ -273,7 +275,7 @@ fn key_status_exits_1_on_another_key_or_mismatch() {
 
 #[test]
 fn a_graph_api_that_never_answers_times_out_with_a_clear_message() {
-    let server = TinyServer::start(vec![Answer::Silence(Duration::from_secs(8))]);
+    let server = MockGraph::start(vec![Answer::Silence(Duration::from_secs(8))]);
     let started = Instant::now();
     let failed = run(flows()
         .args([

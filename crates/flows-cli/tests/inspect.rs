@@ -12,6 +12,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::{PASSPHRASE, flows, key_file, run, temp_dir};
+use flows_router::{Action, FlowRequest};
 use serde_json::Value;
 use whatsapp_flows_crypto::PrivateKey;
 
@@ -20,7 +21,13 @@ type Envelope = serde_json::Map<String, Value>;
 /// A change to an envelope.
 type Edit = Box<dyn FnOnce(&mut Envelope)>;
 
-const PLAINTEXT: &str = r#"{"version":"3.0","action":"data_exchange","screen":"APPOINTMENT","data":{"department":"shopping"},"flow_token":"t-1"}"#;
+/// The request every body here carries, as WhatsApp's client would build it.
+fn request() -> FlowRequest {
+    FlowRequest::new(Action::DataExchange)
+        .with_screen("APPOINTMENT")
+        .with("department", "shopping")
+        .with_flow_token("t-1")
+}
 
 fn key(name: &str) -> PrivateKey {
     PrivateKey::from_bytes(
@@ -34,7 +41,7 @@ fn key(name: &str) -> PrivateKey {
 fn body_for(name: &str, edit: impl FnOnce(&mut Envelope)) -> PathBuf {
     let sent = key(name)
         .public_key()
-        .encrypt_request(PLAINTEXT.as_bytes())
+        .encrypt_request_json(&request())
         .unwrap();
     let mut envelope: Envelope = serde_json::from_str(sent.body()).unwrap();
     edit(&mut envelope);
@@ -58,7 +65,7 @@ fn a_good_body_decrypts_to_its_plaintext() {
         .env("FLOWS_PASSPHRASE", PASSPHRASE))
     .expect_code(0);
     let printed: Value = serde_json::from_str(&done.stdout).unwrap();
-    assert_eq!(printed, serde_json::from_str::<Value>(PLAINTEXT).unwrap());
+    assert_eq!(printed, serde_json::to_value(request()).unwrap());
     assert!(
         done.stderr
             .contains(&fingerprint("openssl-genrsa-des3.pem")),

@@ -9,12 +9,14 @@
 )]
 
 mod common;
+mod graph_mock;
 
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use common::{Answer, TinyServer, fixtures, flows, run, temp_dir};
+use common::{fixtures, flows, run, temp_dir};
+use graph_mock::{Answer, MockGraph};
 use serde_json::Value;
 
 fn vectors() -> Vec<Value> {
@@ -90,9 +92,9 @@ fn downloads_with_url_and_accepts_the_whole_media_object() {
         .unwrap();
     let dir = temp_dir("media-url");
     let (_, _, cdn) = materialize(&vector, &dir);
-    let server = TinyServer::start(vec![
-        Answer::Reply(200, "application/octet-stream", cdn),
-        Answer::Reply(404, "text/plain", b"URL signature expired".to_vec()),
+    let server = MockGraph::start(vec![
+        Answer::Raw(200, "application/octet-stream", cdn),
+        Answer::Raw(404, "text/plain", b"URL signature expired".to_vec()),
     ]);
     // The whole media object, as it appears in the request's data.
     let media = dir.join("media.json");
@@ -119,9 +121,9 @@ fn downloads_with_url_and_accepts_the_whole_media_object() {
         .decode(vector["plaintext"].as_str().unwrap())
         .unwrap();
     assert_eq!(std::fs::read(&out).unwrap(), expected);
-    let seen = server.next_request();
+    let seen = server.next();
     assert_eq!(seen.method, "GET");
-    assert_eq!(seen.path, "/v/t62.1/file.enc?ccb=1-7&oh=signed");
+    assert_eq!(seen.path_and_query(), "/v/t62.1/file.enc?ccb=1-7&oh=signed");
 
     // The CDN saying no is the remote saying no: exit 1.
     let failed = run(flows()

@@ -1,6 +1,6 @@
 //! `flows preview`'s JSON API, over loopback: the built `flows` binary against Meta's sample flow
 //! (crate flows-sample-flow) served by flows-router's hyper server on a real socket, driven with
-//! plain HTTP/1.1 requests as the page sends them. The state after set, tap, back and restart, the
+//! hyper's HTTP/1.1 client as the page drives it. The state after set, tap, back and restart, the
 //! refusals, and the reload when the flow file changes or stops parsing.
 
 #![allow(
@@ -12,8 +12,8 @@
 
 mod common;
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{BufRead as _, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, SystemTime};
@@ -21,6 +21,11 @@ use std::time::{Duration, SystemTime};
 use common::{flows, key_file, temp_dir};
 use flows_router::Endpoint;
 use flows_router::hyper::{FlowService, serve};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 use whatsapp_flows_crypto::{KeySet, PrivateKey};
 
@@ -54,10 +59,12 @@ fn sample_endpoint() -> SampleEndpoint {
     }
 }
 
-/// The running `flows preview`; killed on drop.
+/// The running `flows preview`, and the client that talks to it; killed on drop.
 struct Preview {
     child: Child,
     addr: SocketAddr,
+    runtime: tokio::runtime::Runtime,
+    client: Client<HttpConnector, Full<Bytes>>,
 }
 
 impl Drop for Preview {
@@ -89,7 +96,17 @@ fn start_preview(flow: &Path, endpoint: &str) -> Preview {
         .unwrap_or_else(|| panic!("no URL in {line:?}"))
         .parse()
         .unwrap();
-    Preview { child, addr }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = Client::builder(TokioExecutor::new()).build_http();
+    Preview {
+        child,
+        addr,
+        runtime,
+        client,
+    }
 }
 
 impl Preview {
@@ -105,23 +122,26 @@ impl Preview {
         content_type: &str,
         body: &str,
     ) -> (u16, Value) {
-        let mut stream = TcpStream::connect(self.addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
+        // The Host header is set by hand: the preview refuses names other than loopback ones.
+        let request = hyper::Request::builder()
+            .method(method)
+            .uri(format!("http://{}{path}", self.addr))
+            .header(hyper::header::HOST, host)
+            .header(hyper::header::CONTENT_TYPE, content_type)
+            .body(Full::new(Bytes::from(body.to_owned())))
             .unwrap();
-        write!(
-            stream,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: {content_type}\r\n\
-             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            host,
-            body.len()
-        )
-        .unwrap();
-        let mut text = String::new();
-        stream.read_to_string(&mut text).unwrap();
-        let status = text.split_whitespace().nth(1).unwrap().parse().unwrap();
-        let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-        let value = serde_json::from_str(body).unwrap_or(Value::String(body.to_owned()));
+        let exchange = async {
+            let response = self.client.request(request).await.unwrap();
+            let status = response.status().as_u16();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (status, body)
+        };
+        let (status, body) = self
+            .runtime
+            .block_on(async { tokio::time::timeout(Duration::from_secs(60), exchange).await })
+            .expect("the preview did not answer within 60 s");
+        let body = String::from_utf8_lossy(&body);
+        let value = serde_json::from_str(&body).unwrap_or(Value::String(body.into_owned()));
         (status, value)
     }
 

@@ -211,7 +211,7 @@ fn send_signs_with_the_app_secret_and_explains_432() {
 #[test]
 fn send_explains_427_plain_and_encrypted() {
     let plain = send(
-        open_endpoint(),
+        &endpoint::plain_427(open_endpoint()),
         "rotation-new.pub.pem",
         &["--init", "--flow-token", "expired"],
     )

@@ -442,7 +442,7 @@ mod tests {
             .contract(contract())
             .build();
         for (token, status) in [("good", 200), ("bad", 500)] {
-            let body = json!({"version": "3.0", "action": "INIT", "flow_token": token});
+            let body = FlowRequest::new(Action::Init).with_flow_token(token);
             let sent = key.public_key().encrypt_request_json(&body).unwrap();
             let reply = endpoint
                 .handle(&(), sent.body().as_bytes().to_vec().into())
@@ -452,7 +452,7 @@ mod tests {
         // Built-in replies pass untouched.
         let sent = key
             .public_key()
-            .encrypt_request(br#"{"version":"3.0","action":"ping"}"#)
+            .encrypt_request_json(&FlowRequest::new(Action::Ping))
             .unwrap();
         let reply = endpoint
             .handle(&(), sent.body().as_bytes().to_vec().into())

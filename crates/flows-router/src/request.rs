@@ -5,7 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-/// A decrypted Flows data-endpoint request.
+/// A decrypted Flows data-endpoint request; clients (the CLI, the simulator, tests) build theirs with
+/// [`FlowRequest::new`] and the `with_*` methods.
 ///
 /// ```
 /// use flows_router::{Action, FlowRequest};
@@ -15,6 +16,12 @@ use serde_json::{Map, Value};
 /// )?;
 /// assert_eq!(request.action, Action::DataExchange);
 /// assert_eq!(request.data["name"], "Ana");
+///
+/// let built = FlowRequest::new(Action::DataExchange)
+///     .with_screen("DETAILS")
+///     .with("name", "Ana")
+///     .with_flow_token("t1");
+/// assert_eq!(built, request);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
@@ -51,6 +58,48 @@ impl FlowRequest {
             action,
             ..Self::default()
         }
+    }
+
+    /// Sets the Data API version (the default is [`DATA_API_VERSION`]; `"4.0"` for signed tokens).
+    #[must_use]
+    pub fn with_version(mut self, version: impl Into<String>) -> Self {
+        self.version = version.into();
+        self
+    }
+
+    /// Sets the screen the request comes from.
+    #[must_use]
+    pub fn with_screen(mut self, screen: impl Into<String>) -> Self {
+        self.screen = Some(screen.into());
+        self
+    }
+
+    /// Replaces the screen's payload.
+    #[must_use]
+    pub fn with_data(mut self, data: Map<String, Value>) -> Self {
+        self.data = data;
+        self
+    }
+
+    /// Adds or replaces one key of the payload.
+    #[must_use]
+    pub fn with(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.data.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets the flow token.
+    #[must_use]
+    pub fn with_flow_token(mut self, token: impl Into<String>) -> Self {
+        self.flow_token = Some(token.into());
+        self
+    }
+
+    /// Sets the Data API 4.0 `flow_token_signature` (an HS256 JWT over the flow token).
+    #[must_use]
+    pub fn with_flow_token_signature(mut self, jwt: impl Into<String>) -> Self {
+        self.flow_token_signature = Some(jwt.into());
+        self
     }
 
     /// The error notification this request carries, if it is one (`data.error` or `data.error_key`).
@@ -140,6 +189,13 @@ impl Action {
     }
 }
 
+impl From<&str> for Action {
+    /// The action with this wire spelling; an unknown one is kept as [`Action::Other`].
+    fn from(text: &str) -> Self {
+        Self::parse(text)
+    }
+}
+
 impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -169,6 +225,25 @@ mod tests {
         assert_eq!(r.action, Action::Other("navigate".into()));
         assert!(r.data.is_empty());
         assert_eq!(serde_json::to_value(&r.action).unwrap(), "navigate");
+    }
+
+    #[test]
+    fn built_requests_serialize_as_the_client_sends_them() {
+        let ping = serde_json::to_value(FlowRequest::new(Action::Ping)).unwrap();
+        assert_eq!(
+            ping,
+            serde_json::json!({"version": DATA_API_VERSION, "action": "ping", "data": {}})
+        );
+        let signed = FlowRequest::new(Action::from("INIT"))
+            .with_version("4.0")
+            .with_flow_token("t")
+            .with_flow_token_signature("jwt");
+        assert_eq!(
+            serde_json::to_value(signed).unwrap(),
+            serde_json::json!({"version": "4.0", "action": "INIT", "data": {},
+                               "flow_token": "t", "flow_token_signature": "jwt"})
+        );
+        assert_eq!(Action::from("navigate"), Action::Other("navigate".into()));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::process::Command;
 
 use bytes::Bytes;
 use flows_router::webhook::{Webhook, WebhookHandler};
-use flows_router::{Context, Endpoint, FlowResponse, Router};
+use flows_router::{Action, Context, Endpoint, FlowRequest, FlowResponse, Router};
 use whatsapp_flows_crypto::{KeySet, PrivateKey, SignatureVerifier, sign};
 
 fn deploy(path: &str) -> PathBuf {
@@ -106,7 +106,7 @@ async fn exported() -> String {
     let endpoint = Endpoint::builder(KeySet::new(key.clone()), flow).build();
     let ping = key
         .public_key()
-        .encrypt_request(br#"{"version":"3.0","action":"ping"}"#)
+        .encrypt_request_json(&FlowRequest::new(Action::Ping))
         .unwrap();
     let reply = endpoint
         .handle(&(), Bytes::from(ping.body().as_bytes().to_vec()))

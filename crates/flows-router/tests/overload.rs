@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use flows_router::{Context, Endpoint, FlowResponse, Router};
+use flows_router::{Action, Context, Endpoint, FlowRequest, FlowResponse, Router};
 use http::StatusCode;
 use whatsapp_flows_crypto::{KeySet, PrivateKey};
 
@@ -33,7 +33,7 @@ async fn a_flood_gets_503s_with_retry_after_and_the_rest_is_answered() {
     let ping = || -> bytes::Bytes {
         let sent = key
             .public_key()
-            .encrypt_request(br#"{"version":"3.0","action":"ping"}"#)
+            .encrypt_request_json(&FlowRequest::new(Action::Ping))
             .unwrap();
         sent.body().as_bytes().to_vec().into()
     };

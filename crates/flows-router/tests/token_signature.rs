@@ -8,9 +8,8 @@
     missing_docs
 )]
 
-use flows_router::{Context, Endpoint, FlowResponse, Router};
+use flows_router::{Action, Context, Endpoint, FlowRequest, FlowResponse, Router};
 use serde::Deserialize;
-use serde_json::json;
 use whatsapp_flows_crypto::{KeySet, PrivateKey, SignatureVerifier};
 
 #[derive(Deserialize)]
@@ -45,7 +44,7 @@ fn endpoint(key: &PrivateKey, secret: &str) -> Endpoint {
         .build()
 }
 
-async fn status(endpoint: &Endpoint, key: &PrivateKey, request: &serde_json::Value) -> u16 {
+async fn status(endpoint: &Endpoint, key: &PrivateKey, request: &FlowRequest) -> u16 {
     let sent = key.public_key().encrypt_request_json(request).unwrap();
     endpoint
         .handle(&(), sent.body().as_bytes().to_vec().into())
@@ -63,12 +62,10 @@ async fn every_pyjwt_token_gets_its_status() {
     .unwrap();
     assert!(fixtures.cases.len() >= 8);
     for case in &fixtures.cases {
-        let request = json!({
-            "version": "4.0",
-            "action": "INIT",
-            "flow_token": case.flow_token,
-            "flow_token_signature": case.jwt,
-        });
+        let request = FlowRequest::new(Action::Init)
+            .with_version("4.0")
+            .with_flow_token(case.flow_token.as_str())
+            .with_flow_token_signature(case.jwt.as_str());
         let got = status(&endpoint(&key, &case.secret), &key, &request).await;
         assert_eq!(got, case.status, "{}", case.name);
     }
@@ -78,10 +75,10 @@ async fn every_pyjwt_token_gets_its_status() {
 async fn a_data_api_4_request_needs_a_signature_pings_and_older_versions_do_not() {
     let key = key();
     let endpoint = endpoint(&key, "3f1c9a0d5be24e7f8a61c0d2b9e47a15");
-    let unsigned_v4 = json!({"version": "4.0", "action": "INIT", "flow_token": "t"});
+    let unsigned_v3 = FlowRequest::new(Action::Init).with_flow_token("t");
+    let unsigned_v4 = unsigned_v3.clone().with_version("4.0");
     assert_eq!(status(&endpoint, &key, &unsigned_v4).await, 427);
-    let unsigned_v3 = json!({"version": "3.0", "action": "INIT", "flow_token": "t"});
     assert_eq!(status(&endpoint, &key, &unsigned_v3).await, 200);
-    let ping = json!({"version": "4.0", "action": "ping"});
+    let ping = FlowRequest::new(Action::Ping).with_version("4.0");
     assert_eq!(status(&endpoint, &key, &ping).await, 200);
 }

@@ -14,7 +14,7 @@ use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
-use flows_router::{Context, Endpoint, FlowResponse, Router};
+use flows_router::{Action, Context, Endpoint, FlowRequest, FlowResponse, Router};
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
@@ -57,7 +57,7 @@ async fn answers_an_encrypted_init_through_oneshot() {
     let key = key();
     let sent = key
         .public_key()
-        .encrypt_request(br#"{"version":"3.0","action":"INIT","flow_token":"t"}"#)
+        .encrypt_request_json(&FlowRequest::new(Action::Init).with_flow_token("t"))
         .unwrap();
     let request = Request::post("/anything")
         .body(http_body_util::Full::new(Bytes::from(
@@ -122,7 +122,7 @@ async fn mounts_in_axum_beside_the_business_routes() {
 
     let sent = key
         .public_key()
-        .encrypt_request(br#"{"version":"3.0","action":"ping"}"#)
+        .encrypt_request_json(&FlowRequest::new(Action::Ping))
         .unwrap();
     let flow = app
         .clone()

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use flows_json::Component;
 use flows_json::model::{Action, DataSourceItem, Flow, Screen, TextLines};
 use flows_json::reply::{ReplyContract, RequestAction, SUCCESS, ViolationKind};
+use flows_router::FlowRequest;
 use http::{HeaderMap, HeaderValue};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -856,7 +857,7 @@ impl<T: Transport> Simulator<T> {
         screen: Option<&str>,
         data: Map<String, Value>,
     ) -> Result<Value, WalkError> {
-        let request = self.request_json(action.as_str(), screen, Value::Object(data));
+        let request = self.request_json(action.as_str(), screen, data);
         let mut retried = false;
         loop {
             let kind = if retried {
@@ -959,28 +960,21 @@ impl<T: Transport> Simulator<T> {
         }
     }
 
-    fn request_json(&self, action: &str, screen: Option<&str>, data: Value) -> Value {
-        let mut request = Map::new();
-        request.insert("version".to_owned(), Value::String(self.version.clone()));
-        request.insert("action".to_owned(), Value::String(action.to_owned()));
-        request.insert(
-            "screen".to_owned(),
-            Value::String(screen.unwrap_or_default().to_owned()),
-        );
-        request.insert("data".to_owned(), data);
-        request.insert(
-            "flow_token".to_owned(),
-            Value::String(self.flow_token.clone()),
-        );
+    /// The request as the client builds it: the flow's Data API version, `screen` always (empty at
+    /// INIT), the flow token, and from 4.0 its signature when the app secret is known.
+    fn request_json(&self, action: &str, screen: Option<&str>, data: Map<String, Value>) -> Value {
+        let mut request = FlowRequest::new(flows_router::Action::from(action))
+            .with_version(self.version.as_str())
+            .with_screen(screen.unwrap_or_default())
+            .with_data(data)
+            .with_flow_token(self.flow_token.as_str());
         if self.version == "4.0"
             && let Some(secret) = self.transport.app_secret()
         {
-            request.insert(
-                "flow_token_signature".to_owned(),
-                Value::String(flow_token_jwt(secret, &self.flow_token)),
-            );
+            request = request.with_flow_token_signature(flow_token_jwt(secret, &self.flow_token));
         }
-        Value::Object(request)
+        // The transcript and the reply checks work on JSON; `FlowRequest` always serializes.
+        serde_json::to_value(request).unwrap_or_default()
     }
 
     /// Encrypts, signs and posts one request, recording it; answers the status and body.
@@ -1046,7 +1040,9 @@ impl<T: Transport> Simulator<T> {
         key: &str,
         message: &str,
     ) {
-        let data = json!({ "error": key, "error_message": message });
+        let mut data = Map::new();
+        data.insert("error".to_owned(), Value::from(key));
+        data.insert("error_message".to_owned(), Value::from(message));
         let request = self.request_json(action.as_str(), screen, data);
         if let Ok(Posted {
             status: 200,

@@ -310,10 +310,7 @@ mod kdf_tests {
     use super::*;
 
     fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
+        base16ct::mixed::decode_vec(text).unwrap()
     }
 
     #[test]
@@ -548,12 +545,13 @@ pub struct Fingerprint(pub [u8; 32]);
 
 impl fmt::Display for Fingerprint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown = if f.alternate() { 32 } else { 8 };
-        f.write_str("SHA256:")?;
-        for byte in self.0.iter().take(shown) {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        let (short, _) = self.0.split_at(8);
+        let shown = if f.alternate() {
+            self.0.as_slice()
+        } else {
+            short
+        };
+        write!(f, "SHA256:{:x}", base16ct::HexDisplay(shown))
     }
 }
 

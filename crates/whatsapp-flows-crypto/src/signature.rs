@@ -1,7 +1,6 @@
 //! `X-Hub-Signature-256` verification: HMAC-SHA256 of the raw body under the Meta app secret.
 
 use std::fmt;
-use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use hmac::{KeyInit as _, Mac as _};
@@ -258,12 +257,10 @@ impl fmt::Debug for SignatureVerifier {
 /// The `X-Hub-Signature-256` header value for `body`: `sha256=` and the lowercase hex HMAC-SHA256.
 #[must_use]
 pub fn sign(secret: &[u8], body: &[u8]) -> String {
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256=");
-    for byte in mac(secret, body) {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
+    format!(
+        "sha256={}",
+        base16ct::lower::encode_string(&mac(secret, body))
+    )
 }
 
 fn mac(secret: &[u8], body: &[u8]) -> [u8; 32] {
@@ -286,17 +283,11 @@ fn mac(secret: &[u8], body: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// The 32 bytes a 64-digit hex MAC (either case) spells, decoded in constant time.
 fn decode_hex32(hex: &[u8]) -> Option<[u8; 32]> {
-    if hex.len() != 64 {
-        return None;
-    }
     let mut out = [0u8; 32];
-    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-        let hi = char::from(*pair.first()?).to_digit(16)?;
-        let lo = char::from(*pair.get(1)?).to_digit(16)?;
-        *byte = u8::try_from(hi << 4 | lo).ok()?;
-    }
-    Some(out)
+    let decoded = base16ct::mixed::decode(hex, &mut out).ok()?;
+    (decoded.len() == out.len()).then_some(out)
 }
 
 #[cfg(test)]
@@ -329,5 +320,21 @@ mod tests {
             Err(SignatureError::Mismatch)
         );
         assert_eq!(v.verify(None, b"body"), Err(SignatureError::Missing));
+    }
+
+    #[test]
+    fn hex_digits_of_either_case_and_only_64_of_them() {
+        let v = SignatureVerifier::new("s");
+        let good = sign(b"s", b"body");
+        let digits = good.trim_start_matches("sha256=");
+        let upper = format!("sha256={}", digits.to_ascii_uppercase());
+        assert_eq!(v.verify(Some(upper.as_bytes()), b"body"), Ok(()));
+        for wrong_length in [format!("{good}00"), good[..good.len() - 2].to_owned()] {
+            assert_eq!(
+                v.verify(Some(wrong_length.as_bytes()), b"body"),
+                Err(SignatureError::Malformed),
+                "{wrong_length}"
+            );
+        }
     }
 }

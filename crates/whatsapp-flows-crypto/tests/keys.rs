@@ -669,7 +669,7 @@ fn fingerprint_is_stable_and_matches_the_public_key() {
     use sha2::Digest as _;
     let digest: [u8; 32] = sha2::Sha256::digest(public.to_der()).into();
     assert_eq!(key.fingerprint().0, digest);
-    let full: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let full = base16ct::lower::encode_string(&digest);
     assert_eq!(format!("{:#}", key.fingerprint()), format!("SHA256:{full}"));
     assert_eq!(
         key.fingerprint().to_string(),

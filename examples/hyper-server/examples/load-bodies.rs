@@ -8,7 +8,7 @@
 
 use std::io::Write as _;
 
-use serde_json::json;
+use flows_router::{Action, FlowRequest};
 use whatsapp_flows_crypto::{PublicKey, sign};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -19,13 +19,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let count: usize = args.next().ok_or(usage)?.parse()?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     for i in 0..count {
-        let request = json!({
-            "version": "3.0",
-            "action": "data_exchange",
-            "screen": "APPOINTMENT",
-            "data": {"trigger": "department_selected", "department": "beauty"},
-            "flow_token": format!("load-{i}"),
-        });
+        let request = FlowRequest::new(Action::DataExchange)
+            .with_screen("APPOINTMENT")
+            .with("trigger", "department_selected")
+            .with("department", "beauty")
+            .with_flow_token(format!("load-{i}"));
         let sent = key.encrypt_request_json(&request)?;
         let body = sent.body();
         writeln!(out, "{}\t{body}", sign(secret.as_bytes(), body.as_bytes()))?;

@@ -1,5 +1,5 @@
 //! Shared test helpers: run the built `flows` binary with a time limit, check that no secret is ever
-//! printed, temporary directories, fixture paths, and a tiny recording HTTP server on loopback.
+//! printed, temporary directories and fixture paths. The mock HTTP server is `graph_mock`.
 
 #![allow(
     dead_code,
@@ -12,12 +12,10 @@
 
 pub mod hyper_server;
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 /// The passphrase of every encrypted fixture key (and what the tests use for new keys).
@@ -162,158 +160,4 @@ pub fn fixtures(kind: &str) -> PathBuf {
 /// A fixture key file.
 pub fn key_file(name: &str) -> PathBuf {
     fixtures("keys").join(name)
-}
-
-/// One request as a tiny HTTP server saw it.
-#[derive(Debug, Clone)]
-pub struct Recorded {
-    pub method: String,
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Recorded {
-    /// The first header with this (case-insensitive) name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// What the tiny server answers.
-#[derive(Clone)]
-pub enum Answer {
-    /// Status, content type and body; the connection is closed after it.
-    Reply(u16, &'static str, Vec<u8>),
-    /// Read the request, then say nothing for this long (for timeouts).
-    Silence(Duration),
-}
-
-/// A one-connection-at-a-time HTTP/1.1 server on 127.0.0.1 that records each request and answers
-/// them in order with `answers`; it stops after the last answer (or after 20 s without a connection).
-pub struct TinyServer {
-    pub url: String,
-    requests: mpsc::Receiver<Recorded>,
-}
-
-impl TinyServer {
-    pub fn start(answers: Vec<Answer>) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (sender, requests) = mpsc::channel();
-        listener.set_nonblocking(true).unwrap();
-        std::thread::spawn(move || {
-            for answer in answers {
-                let deadline = Instant::now() + Duration::from_secs(20);
-                let stream = loop {
-                    match listener.accept() {
-                        Ok((stream, _)) => break stream,
-                        Err(_) if Instant::now() < deadline => {
-                            std::thread::sleep(Duration::from_millis(5));
-                        }
-                        Err(_) => return,
-                    }
-                };
-                stream.set_nonblocking(false).unwrap();
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(10)))
-                    .unwrap();
-                let Some(recorded) = read_request(&stream) else {
-                    continue;
-                };
-                sender.send(recorded).ok();
-                answer_with(stream, &answer);
-            }
-        });
-        Self { url, requests }
-    }
-
-    /// The next request the server received (waits up to 10 s).
-    pub fn next_request(&self) -> Recorded {
-        self.requests
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the server received no request")
-    }
-}
-
-fn read_request(stream: &TcpStream) -> Option<Recorded> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_owned();
-    let path = parts.next()?.to_owned();
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).ok()?;
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        let (name, value) = line.split_once(':')?;
-        headers.push((name.trim().to_owned(), value.trim().to_owned()));
-    }
-    let length = headers
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    Some(Recorded {
-        method,
-        path,
-        headers,
-        body,
-    })
-}
-
-fn answer_with(mut stream: TcpStream, answer: &Answer) {
-    match answer {
-        Answer::Reply(status, content_type, body) => {
-            let head = format!(
-                "HTTP/1.1 {status} Whatever\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            stream.write_all(head.as_bytes()).ok();
-            stream.write_all(body).ok();
-            stream.flush().ok();
-        }
-        Answer::Silence(how_long) => std::thread::sleep(*how_long),
-    }
-}
-
-/// Decodes `application/x-www-form-urlencoded` into name/value pairs.
-pub fn form_decode(body: &[u8]) -> Vec<(String, String)> {
-    fn decode(text: &str) -> String {
-        let bytes = text.as_bytes();
-        let mut out = Vec::new();
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'+' => out.push(b' '),
-                b'%' => {
-                    let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap();
-                    out.push(u8::from_str_radix(hex, 16).unwrap());
-                    i += 2;
-                }
-                b => out.push(b),
-            }
-            i += 1;
-        }
-        String::from_utf8(out).unwrap()
-    }
-    std::str::from_utf8(body)
-        .unwrap()
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(name), decode(value))
-        })
-        .collect()
 }

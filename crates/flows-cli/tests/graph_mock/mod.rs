@@ -1,5 +1,5 @@
-//! A mock Graph API on 127.0.0.1, on hyper: records every request (method, path, query, headers,
-//! body) and answers with the scripted replies in order.
+//! The CLI tests' one mock HTTP server (the Graph API, a media CDN), on hyper at 127.0.0.1: records
+//! every request (method, path, query, headers, body) and answers with the scripted replies in order.
 
 #![allow(
     dead_code,
@@ -27,6 +27,8 @@ use serde_json::Value;
 pub enum Answer {
     /// Status and JSON body.
     Json(u16, Value),
+    /// Status, content type and body (media, error pages).
+    Raw(u16, &'static str, Vec<u8>),
     /// Read the request, then say nothing for this long (for timeouts).
     Silence(Duration),
 }
@@ -47,6 +49,14 @@ pub struct Seen {
 impl Seen {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The request target as sent: the path, and `?query` if there was one.
+    pub fn path_and_query(&self) -> String {
+        match &self.query {
+            Some(query) => format!("{}?{query}", self.path),
+            None => self.path.clone(),
+        }
     }
 
     /// The query string's pairs, decoded.
@@ -205,6 +215,11 @@ async fn answer(
             .status(StatusCode::from_u16(status).unwrap())
             .header("content-type", "application/json")
             .body(Full::new(Bytes::from(value.to_string())))
+            .unwrap(),
+        Some(Answer::Raw(status, content_type, body)) => Response::builder()
+            .status(StatusCode::from_u16(status).unwrap())
+            .header("content-type", content_type)
+            .body(Full::new(Bytes::from(body)))
             .unwrap(),
         Some(Answer::Silence(how_long)) => {
             tokio::time::sleep(how_long).await;
