@@ -22,6 +22,7 @@ mod keys;
 mod lint;
 mod lint_gate;
 mod load;
+mod load_walk;
 mod media;
 mod message;
 mod preview;
