@@ -36,6 +36,10 @@ use clap::Parser as _;
 use crate::cli::{Cli, Command};
 use crate::error::{Exit, Failure};
 
+// `load --walk` allocates for every request it builds and every reply it reads; see Cargo.toml.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
