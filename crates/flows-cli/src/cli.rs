@@ -344,7 +344,8 @@ pub(crate) struct LoadArgs {
 
     /// Open loop: start R requests per second whatever the replies do, each one's latency timed from
     /// its intended start, so a stalled server cannot hide its queue. --concurrency is then the most
-    /// connections open at once (a request finding none free waits, and that wait counts).
+    /// connections open at once (a request finding none free waits, and that wait counts). In walk
+    /// mode: start R walks per second, at most --users in flight, each timed from its intended start.
     #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub(crate) rate: Option<u32>,
 
