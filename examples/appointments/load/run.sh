@@ -10,8 +10,10 @@
 # Usage: examples/appointments/load/run.sh [ROUNDS] [WALKS]   (WALKS at most 1104: the demo's free seats)
 #   Build first: cargo build --release -p flows-cli -p flows-hyper-server -p flows-appointments --bins
 #   PostgreSQL: PGURL (default postgres://postgres@127.0.0.1:5432); each round uses a fresh database.
-#   The appointments server runs with FLOWS_ACCEPT_ANY_TOKEN=1, so each walk's random flow token is
-#   accepted (no issued tokens to prepare); the flow-token check is then not part of the figure.
+#   TOKENS=issued (the default): before the clock starts, `flows-appointments issue-token` issues one
+#   flow token per walk (about 25 ms each), which --walk-data hands to that walk, so the endpoint's
+#   flow-token check is part of the figure. TOKENS=any: the server runs with FLOWS_ACCEPT_ANY_TOKEN=1
+#   and accepts each walk's random token instead (no preparation; one statement fewer per walk).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 rounds=${1:-3}
@@ -24,6 +26,8 @@ port=3998
 db=flows_load_$$
 work=$(mktemp -d)
 users=16
+tokens=${TOKENS:-issued}
+case $tokens in issued) any_token=0 ;; any) any_token=1 ;; *) echo "TOKENS is issued or any" >&2; exit 2 ;; esac
 # The sample flow's walk sends 6 requests, the booking walk 8: the same number of requests for both.
 sample_walks=$((walks * 8 / 6))
 
@@ -43,13 +47,27 @@ walk_rates=() sample_rates=() ping_rates=()
 for round in $(seq 1 "$rounds"); do
   psql "$pgurl/postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db"
   FLOWS_PRIVATE_KEY_FILE=$key FLOWS_LISTEN=127.0.0.1:$port DATABASE_URL=$pgurl/$db RUST_LOG=warn \
-    FLOWS_ACCEPT_ANY_TOKEN=1 "$bin/flows-appointments" >/dev/null 2>&1 &
+    FLOWS_ACCEPT_ANY_TOKEN=$any_token "$bin/flows-appointments" >/dev/null 2>&1 &
   pid=$!
   trap 'kill -TERM $pid 2>/dev/null || true; rm -rf "$work"' EXIT
   wait_up
   # Generated after the server seeded the demo clinic, from the same day.
   python3 "$root/examples/appointments/load/seats.py" "$walks" >"$work/seats.json"
-  echo "round $round, appointments on PostgreSQL ($walks walks):"
+  if [ "$tokens" = issued ]; then
+    for _ in $(seq 1 "$walks"); do
+      DATABASE_URL=$pgurl/$db RUST_LOG=warn "$bin/flows-appointments" issue-token --ttl 1h
+    done >"$work/tokens.txt"
+    python3 - "$work/seats.json" "$work/tokens.txt" <<'PY'
+import json, sys
+rows = json.load(open(sys.argv[1]))
+tokens = open(sys.argv[2]).read().split()
+assert len(tokens) == len(rows), f"{len(tokens)} tokens for {len(rows)} walks"
+for row, token in zip(rows, tokens):
+    row["flow_token"] = token
+json.dump(rows, open(sys.argv[1], "w"))
+PY
+  fi
+  echo "round $round, appointments on PostgreSQL ($walks walks, TOKENS=$tokens):"
   load --flow "$root/examples/appointments/flow.json" \
     --walk "$root/examples/appointments/walks/load.json" --walk-data "$work/seats.json" \
     --users $users --walks "$walks" | tee "$work/walk.txt" | sed 's/^/  /' || true
