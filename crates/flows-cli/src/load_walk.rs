@@ -275,11 +275,17 @@ fn plan(
                     bad_script(&format!("{e} (with object {} of --walk-data)", i + 1))
                 })?;
                 scripts.push(script);
-                tokens.push(
-                    row.get("flow_token")
-                        .and_then(Value::as_str)
-                        .map(str::to_owned),
-                );
+                tokens.push(match row.get("flow_token") {
+                    None => None,
+                    Some(Value::String(token)) => Some(token.clone()),
+                    Some(_) => {
+                        return Err(Failure::local(format!(
+                            "{}: object {}: `flow_token` is not a string",
+                            data_path.display(),
+                            i + 1
+                        )));
+                    }
+                });
             }
             (scripts, tokens)
         }

@@ -226,6 +226,15 @@ fn bad_inputs_exit_2_with_a_clear_message() {
         done.stderr
     );
 
+    std::fs::write(&data, r#"[{"dept": "shopping", "flow_token": 7}]"#).unwrap();
+    let done = load(&server, &templated, &["--walk-data", walk_data]).expect_code(2);
+    assert!(
+        done.stderr
+            .contains("object 1: `flow_token` is not a string"),
+        "{}",
+        done.stderr
+    );
+
     // An unreadable flow.
     let done = run(flows()
         .args(["load", &server.url, "--public-key"])
