@@ -112,18 +112,27 @@ META is the `encryption_metadata` object from the request's data (the whole medi
 {\"media_id\", \"cdn_url\", \"file_name\", \"encryption_metadata\"} works too).")]
     DecryptMedia(MediaArgs),
 
-    /// Load-test an endpoint with distinct pre-encrypted requests, as WhatsApp sends them.
+    /// Load-test an endpoint with distinct pre-encrypted requests, as WhatsApp sends them, or with
+    /// simulated users walking a flow (--walk).
     #[command(after_help = "\
 Examples:
   flows load http://127.0.0.1:3000/flow --public-key keys/public.pem --requests 5000 --concurrency 32
   flows load https://example.com/flow --public-key keys/public.pem --duration 30s --json
   flows load http://127.0.0.1:3000/flow --public-key keys/public.pem --requests 60000 --rate 2000 --concurrency 512
+  flows load http://127.0.0.1:3000/flow --public-key keys/public.pem --flow flow.json \\
+      --walk walks/book.json --users 16 --walks 2000
+
+Walk mode (--flow and --walk): N users (--users) run the `flows walk` script concurrently on the
+simulated WhatsApp client, M walks (--walks) in all, each with a fresh flow token (or one from
+--walk-data); the report has requests/s, completed walks/s, the failed walks counted by reason,
+latency percentiles per step and a status histogram. A walk fails as `flows walk` fails. With
+--rate R, R walks start per second and each walk's latency counts from its intended start.
 
 Every request has its own AES key (one RSA-OAEP per request at the endpoint, as with WhatsApp). A request
 counts as an error when the answer is not HTTP 200; 200 replies are also checked to decrypt (turn that
 off with --no-verify-replies for stub endpoints). With --rate, requests start on a fixed schedule
 whatever the replies do (an open loop); the report counts the 503s an overloaded endpoint sheds. Exit
-status 0 when every request succeeded, else 1.")]
+status 0 when every request (every walk) succeeded, else 1; 2 for a usage or input error.")]
     Load(LoadArgs),
 
     /// Manage flows with Meta: list, create, upload the Flow JSON, publish, deprecate, delete, inspect,
@@ -335,7 +344,8 @@ pub(crate) struct LoadArgs {
 
     /// Open loop: start R requests per second whatever the replies do, each one's latency timed from
     /// its intended start, so a stalled server cannot hide its queue. --concurrency is then the most
-    /// connections open at once (a request finding none free waits, and that wait counts).
+    /// connections open at once (a request finding none free waits, and that wait counts). In walk
+    /// mode: start R walks per second, at most --users in flight, each timed from its intended start.
     #[arg(long, value_name = "R", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub(crate) rate: Option<u32>,
 
@@ -343,7 +353,8 @@ pub(crate) struct LoadArgs {
     #[arg(long, value_name = "D", value_parser = duration::parse)]
     pub(crate) duration: Option<Duration>,
 
-    /// The plaintext request JSON (default: a ping, {"version":"3.0","action":"ping"}).
+    /// The plaintext request JSON (default: a ping, {"version":"3.0","action":"ping"}). In walk
+    /// mode, with --flow-action navigate: the first screen's data, a JSON object.
     #[arg(long, value_name = "JSON")]
     pub(crate) payload: Option<String>,
 
@@ -362,6 +373,42 @@ pub(crate) struct LoadArgs {
     /// Per-request timeout; a request that takes longer counts as an error.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration::parse)]
     pub(crate) timeout: Duration,
+
+    /// Walk mode: the Flow JSON the simulated users walk (with --walk).
+    #[arg(long, value_name = "FLOW_JSON", requires = "walk")]
+    pub(crate) flow: Option<PathBuf>,
+
+    /// Walk mode: every simulated user follows this `flows walk` script (a JSON array of steps),
+    /// on the flow given with --flow.
+    #[arg(
+        long,
+        value_name = "STEPS_JSON",
+        requires = "flow",
+        conflicts_with_all = ["requests", "concurrency", "no_verify_replies"]
+    )]
+    pub(crate) walk: Option<PathBuf>,
+
+    /// Walk mode: how many simulated users walk at once (with --rate: the most walks in flight).
+    #[arg(long, value_name = "N", default_value_t = 16, requires = "walk", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) users: u16,
+
+    /// Walk mode: how many walks in total, each with its own flow token.
+    #[arg(long, value_name = "M", default_value_t = 100, requires = "walk", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub(crate) walks: u32,
+
+    /// Walk mode: a JSON array of objects; walk i takes object i (cycling), whose values replace
+    /// `{{name}}` in the script, and whose `flow_token`, if any, is that walk's flow token (e.g. one
+    /// the endpoint issued). Without it each walk gets a fresh random token.
+    #[arg(long, value_name = "JSON_FILE", requires = "walk")]
+    pub(crate) walk_data: Option<PathBuf>,
+
+    /// Walk mode: how the message opens the flow, as with `flows walk`.
+    #[arg(long, value_name = "ACTION", requires = "walk")]
+    pub(crate) flow_action: Option<crate::walk::FlowAction>,
+
+    /// Walk mode, with --flow-action navigate: the first screen (--payload is then its data).
+    #[arg(long, value_name = "S", requires = "walk")]
+    pub(crate) screen: Option<String>,
 }
 
 #[cfg(test)]

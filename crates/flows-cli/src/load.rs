@@ -59,6 +59,9 @@ struct Sample {
 
 /// Runs the whole load test and prints the report.
 pub(crate) fn run(args: &LoadArgs, passphrase_env: &str) -> Result<Exit, Failure> {
+    if args.walk.is_some() {
+        return crate::load_walk::run(args, passphrase_env);
+    }
     let uri = http::parse_url(&args.url)?;
     let plaintext = payload(args.payload.as_deref())?;
     let secret = app_secret(args.app_secret_env.as_deref())?;
@@ -124,7 +127,7 @@ pub(crate) fn run(args: &LoadArgs, passphrase_env: &str) -> Result<Exit, Failure
     )
 }
 
-fn progress(total: usize, what: &str) -> ProgressBar {
+pub(crate) fn progress(total: usize, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(u64::try_from(total).unwrap_or(u64::MAX));
     if let Ok(style) =
         ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {rate} eta {eta}")
@@ -347,7 +350,7 @@ fn host_header(uri: &Uri) -> Result<HeaderValue, Failure> {
         .map_err(|e| Failure::local(format!("bad host in the URL: {e}")))
 }
 
-fn without_query(uri: &Uri) -> String {
+pub(crate) fn without_query(uri: &Uri) -> String {
     format!(
         "{}://{}{}",
         uri.scheme_str().unwrap_or("http"),
@@ -663,32 +666,73 @@ impl Report {
 
 /// Latencies in an HdrHistogram: microsecond resolution, three significant digits (0.1%), from 1 µs
 /// to an hour; longer values are clamped to the top.
-struct Latencies(Option<hdrhistogram::Histogram<u64>>);
+/// Every latency figure `flows load` prints (plain and walk mode) comes from here.
+pub(crate) struct Latencies(Option<hdrhistogram::Histogram<u64>>);
 
 impl Latencies {
     const MAX_MICROS: u64 = 3_600_000_000;
 
-    fn new(latencies: impl Iterator<Item = Duration>) -> Self {
-        let mut histogram =
-            hdrhistogram::Histogram::<u64>::new_with_bounds(1, Self::MAX_MICROS, 3).ok();
-        if let Some(h) = &mut histogram {
-            for latency in latencies {
-                let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
-                h.saturating_record(micros.clamp(1, Self::MAX_MICROS));
-            }
+    pub(crate) fn new(latencies: impl Iterator<Item = Duration>) -> Self {
+        let mut this =
+            Self(hdrhistogram::Histogram::<u64>::new_with_bounds(1, Self::MAX_MICROS, 3).ok());
+        for latency in latencies {
+            this.record(latency);
         }
-        Self(histogram)
+        this
+    }
+
+    /// Adds one latency.
+    pub(crate) fn record(&mut self, latency: Duration) {
+        if let Some(h) = &mut self.0 {
+            let micros = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
+            h.saturating_record(micros.clamp(1, Self::MAX_MICROS));
+        }
+    }
+
+    /// Adds every latency of `other` (same bounds, so nothing is lost).
+    pub(crate) fn merge(&mut self, other: &Self) {
+        if let (Some(mine), Some(theirs)) = (&mut self.0, &other.0) {
+            // Same bounds on both sides: `add` cannot fail; a failure would only drop samples.
+            let _ = mine.add(theirs);
+        }
+    }
+
+    /// How many latencies were recorded.
+    pub(crate) fn count(&self) -> u64 {
+        self.0.as_ref().map_or(0, hdrhistogram::Histogram::len)
+    }
+
+    /// p50, p90, p99 and max, in milliseconds, as the JSON reports give them.
+    pub(crate) fn to_json(&self) -> Value {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        json!({
+            "p50": ms(self.quantile(0.50)),
+            "p90": ms(self.quantile(0.90)),
+            "p99": ms(self.quantile(0.99)),
+            "max": ms(self.max()),
+        })
+    }
+
+    /// `p50 1.2 ms, p90 …, p99 …, max …`, as the human reports give them.
+    pub(crate) fn summary(&self) -> String {
+        format!(
+            "p50 {}, p90 {}, p99 {}, max {}",
+            human(self.quantile(0.50)),
+            human(self.quantile(0.90)),
+            human(self.quantile(0.99)),
+            human(self.max())
+        )
     }
 
     /// The value at quantile `q` (0..=1); zero without samples.
-    fn quantile(&self, q: f64) -> Duration {
+    pub(crate) fn quantile(&self, q: f64) -> Duration {
         match &self.0 {
             Some(h) if !h.is_empty() => Duration::from_micros(h.value_at_quantile(q)),
             _ => Duration::ZERO,
         }
     }
 
-    fn max(&self) -> Duration {
+    pub(crate) fn max(&self) -> Duration {
         match &self.0 {
             Some(h) if !h.is_empty() => Duration::from_micros(h.max()),
             _ => Duration::ZERO,

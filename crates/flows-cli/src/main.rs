@@ -22,6 +22,7 @@ mod keys;
 mod lint;
 mod lint_gate;
 mod load;
+mod load_walk;
 mod media;
 mod message;
 mod preview;
@@ -34,6 +35,10 @@ use clap::Parser as _;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Exit, Failure};
+
+// `load --walk` allocates for every request it builds and every reply it reads; see Cargo.toml.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

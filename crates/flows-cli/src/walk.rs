@@ -1,7 +1,7 @@
 //! `flows walk`: a scripted walk of a flow against its endpoint, as the WhatsApp client runs it
 //! (flows-simulator), for CI.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, ValueEnum};
@@ -81,55 +81,116 @@ impl EndpointArgs {
     /// The transport to the endpoint as WhatsApp sends to it: encrypted to the public key, signed
     /// with the app secret in `--app-secret-env` when named.
     pub(crate) fn transport(&self, passphrase_env: &str) -> Result<Http, Failure> {
-        let public = keys::load_public(&self.public_key, passphrase_env)?;
-        let secret = send::app_secret(self.app_secret_env.as_deref())?;
-        let transport = Http::new(&self.endpoint, public, secret.map(|s| s.to_vec()))
-            .map_err(|e| Failure::local(e.to_string()))?;
-        // A public key file can be read again after a 421; a private key would need its passphrase.
-        let is_public = std::fs::read_to_string(&self.public_key)
-            .is_ok_and(|pem| PublicKey::from_pem(&pem).is_ok());
-        Ok(if is_public {
-            transport.with_key_file(&self.public_key)
-        } else {
-            transport
+        http_transport(
+            &self.endpoint,
+            &self.public_key,
+            self.app_secret_env.as_deref(),
+            passphrase_env,
+            1,
+        )
+    }
+}
+
+/// The simulator's HTTP transport to `url`, as `flows walk`, `flows preview` and `flows load --walk`
+/// send: encrypted to the key in `public_key`, signed with the app secret in `app_secret_env`, with
+/// up to `idle_connections` keep-alive connections shared by every clone.
+pub(crate) fn http_transport(
+    url: &str,
+    public_key: &Path,
+    app_secret_env: Option<&str>,
+    passphrase_env: &str,
+    idle_connections: usize,
+) -> Result<Http, Failure> {
+    let public = keys::load_public(public_key, passphrase_env)?;
+    let secret = send::app_secret(app_secret_env)?;
+    let transport = Http::pooled(url, public, secret.map(|s| s.to_vec()), idle_connections)
+        .map_err(|e| Failure::local(e.to_string()))?;
+    // A public key file can be read again after a 421; a private key would need its passphrase.
+    let is_public =
+        std::fs::read_to_string(public_key).is_ok_and(|pem| PublicKey::from_pem(&pem).is_ok());
+    Ok(if is_public {
+        transport.with_key_file(public_key)
+    } else {
+        transport
+    })
+}
+
+/// Reads a file for a walk, naming it (`what`) when it cannot be read.
+pub(crate) fn read_input(path: &Path, what: &str) -> Result<String, Failure> {
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure::local(format!("cannot read the {what} {}: {e}", path.display())))
+}
+
+/// Reads and parses a Flow JSON file.
+pub(crate) fn read_flow(path: &Path) -> Result<flows_json::Flow, Failure> {
+    flows_json::Flow::from_json(&read_input(path, "Flow JSON")?)
+        .map_err(|e| Failure::local(format!("{} is not JSON: {e}", path.display())))
+}
+
+/// How the message opens the flow, from `--flow-action`, `--screen` and `--payload`; one per run,
+/// [`Opening::open`] makes each walk's [`Open`] with its own flow token.
+#[derive(Clone, Debug)]
+pub(crate) struct Opening {
+    navigate: bool,
+    screen: Option<String>,
+    payload: Map<String, Value>,
+}
+
+impl Opening {
+    /// Checks the flags against the flow: `--screen` and `--payload` only go with navigate.
+    pub(crate) fn new(
+        flow: &flows_json::Flow,
+        action: Option<FlowAction>,
+        screen: Option<&str>,
+        payload: Option<&str>,
+    ) -> Result<Self, Failure> {
+        let payload_map = match payload {
+            None => Map::new(),
+            Some(text) => match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(map)) => map,
+                _ => return Err(Failure::local("--payload must be a JSON object")),
+            },
+        };
+        let navigate = match action {
+            Some(FlowAction::Navigate) => true,
+            Some(FlowAction::DataExchange) => false,
+            None => !flow.has_endpoint(),
+        };
+        if !navigate && (screen.is_some() || payload.is_some()) {
+            return Err(Failure::local(
+                "--screen and --payload go with --flow-action navigate",
+            ));
+        }
+        Ok(Self {
+            navigate,
+            screen: screen.map(str::to_owned),
+            payload: payload_map,
         })
+    }
+
+    /// The opening of one walk with this flow token.
+    pub(crate) fn open(&self, token: String) -> Open {
+        if self.navigate {
+            Open::navigate(token, self.screen.as_deref(), self.payload.clone())
+        } else {
+            Open::data_exchange(token)
+        }
     }
 }
 
 /// Runs the walk; exit 0 when every step held, 1 when one failed, 2 for bad input.
 pub(crate) async fn run(args: &WalkArgs, passphrase_env: &str) -> Result<Exit, Failure> {
-    let read = |path: &PathBuf, what: &str| {
-        std::fs::read_to_string(path)
-            .map_err(|e| Failure::local(format!("cannot read the {what} {}: {e}", path.display())))
-    };
-    let flow_text = read(&args.flow_json, "Flow JSON")?;
-    let flow = flows_json::Flow::from_json(&flow_text)
-        .map_err(|e| Failure::local(format!("{} is not JSON: {e}", args.flow_json.display())))?;
-    let script = Script::parse(&read(&args.script, "script")?)
+    let flow = read_flow(&args.flow_json)?;
+    let script = Script::parse(&read_input(&args.script, "script")?)
         .map_err(|e| Failure::local(format!("{}: {e}", args.script.display())))?;
-    let payload = match &args.payload {
-        None => Map::new(),
-        Some(text) => match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => map,
-            _ => return Err(Failure::local("--payload must be a JSON object")),
-        },
-    };
-    let navigate = match args.flow_action {
-        Some(FlowAction::Navigate) => true,
-        Some(FlowAction::DataExchange) => false,
-        None => !flow.has_endpoint(),
-    };
-    if !navigate && (args.screen.is_some() || args.payload.is_some()) {
-        return Err(Failure::local(
-            "--screen and --payload go with --flow-action navigate",
-        ));
-    }
+    let opening = Opening::new(
+        &flow,
+        args.flow_action,
+        args.screen.as_deref(),
+        args.payload.as_deref(),
+    )?;
     let token = args.flow_token.clone().unwrap_or_else(new_token);
-    let open = if navigate {
-        Open::navigate(token, args.screen.as_deref(), payload)
-    } else {
-        Open::data_exchange(token)
-    };
+    let open = opening.open(token);
 
     let transport = args.endpoint.transport(passphrase_env)?;
     let mut phone = Simulator::new(flow, transport)

@@ -15,8 +15,9 @@
 //!   walk *and* makes the simulator send the endpoint the client's error notification.
 //! - Endpoint errors as the client treats them: 421 (fetch the key again, retry once), 427 (flow
 //!   disabled with `error_msg`), 432 and other statuses, a 10 s timeout.
-//! - Transports: [`Http`] (what WhatsApp does) and [`InProcess`] (a `flows_router::Endpoint`, no
-//!   socket). Every exchange lands in the [`Transcript`].
+//! - Transports: [`Http`] (what WhatsApp does; [`Http::pooled`] lets many phones share one pool of
+//!   keep-alive connections, as `flows load --walk` does) and [`InProcess`] (a
+//!   `flows_router::Endpoint`, no socket). Every exchange lands in the [`Transcript`].
 //! - [`script`]: the JSON step scripts of `flows walk`.
 //!
 //! ```

@@ -153,6 +153,21 @@ impl Http {
         public_key: PublicKey,
         app_secret: Option<Vec<u8>>,
     ) -> Result<Self, TransportError> {
+        Self::pooled(url, public_key, app_secret, 1)
+    }
+
+    /// As [`Http::new`], keeping up to `idle_connections` keep-alive connections open between
+    /// requests. Clones share the pool, so many simulated phones (one clone each) reuse a few
+    /// connections and one TLS set-up instead of connecting for every walk.
+    ///
+    /// # Errors
+    /// As [`Http::new`].
+    pub fn pooled(
+        url: &str,
+        public_key: PublicKey,
+        app_secret: Option<Vec<u8>>,
+        idle_connections: usize,
+    ) -> Result<Self, TransportError> {
         let url: Uri = url
             .parse()
             .map_err(|e| TransportError::Failed(format!("`{url}` is not a URL: {e}")))?;
@@ -171,7 +186,7 @@ impl Http {
             .enable_http1()
             .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new())
-            .pool_max_idle_per_host(1)
+            .pool_max_idle_per_host(idle_connections.max(1))
             .build(connector);
         Ok(Self {
             url,
