@@ -97,10 +97,22 @@ struct DbArgs {
 enum Command {
     /// Print a fresh flow token, stored in the database, to send with the flow message.
     IssueToken {
-        /// How long the token stays valid: 30m, 24h, 7d.
-        #[arg(long, default_value = "24h", value_parser = flows_appointments::duration::parse)]
+        /// How long the token stays valid: 30m, 24h, 7d (humantime, as flows-server's durations).
+        #[arg(long, default_value = "24h", value_parser = parse_ttl)]
         ttl: Duration,
     },
+}
+
+/// A token lifetime: humantime's grammar (`90s`, `30m`, `24h`, `7d`, `1h 30m`), one second to a
+/// year, so that a typo cannot issue a token that never expires.
+fn parse_ttl(text: &str) -> Result<Duration, String> {
+    const MAX: Duration = Duration::from_secs(366 * 86_400);
+    let ttl = humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}`: {e} (examples: 30m, 24h, 7d)"))?;
+    if ttl < Duration::from_secs(1) || ttl > MAX {
+        return Err(format!("`{text}` is out of range (1s to 366d)"));
+    }
+    Ok(ttl)
 }
 
 fn main() -> ExitCode {
