@@ -238,3 +238,20 @@ fn print_dev_key(dev: &devkey::DevKey) {
         dev.path.display(),
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_lifetimes() {
+        assert_eq!(parse_ttl("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_ttl("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_ttl("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_ttl("7d"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_ttl("1h 30m"), Ok(Duration::from_secs(5400)));
+        for bad in ["", "0s", "h", "-1h", "soon", "1000d", "500ms"] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -2,8 +2,8 @@
 //! [`availability`](super::availability)) the chosen day's times and free seats.
 //!
 //! Departments, locations and dates change rarely: they are served from memory for [`STATIC_TTL`],
-//! by [`ListKey`]. A request whose lists and day are all in memory makes no query; otherwise one
-//! query ([`CATALOG`]) reads whatever is missing, lists and day together.
+//! by department, location and today. A request whose lists and day are all in memory makes no
+//! query; otherwise one query (`CATALOG`) reads whatever is missing, lists and day together.
 
 use std::collections::HashMap;
 use std::sync::Arc;
