@@ -40,6 +40,12 @@ struct TokenRow {
     used_at: Option<i64>,
 }
 
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    used_at: Option<i64>,
+    booking_id: Option<String>,
+}
+
 impl Store {
     /// Stores a fresh random flow token valid for `ttl` and returns it with its expiry (Unix seconds).
     ///
@@ -81,9 +87,10 @@ impl Store {
         &self,
         token: &str,
     ) -> Result<Option<(Option<i64>, Option<String>)>, StoreError> {
-        Ok(
-            on_pool!(self, pool => self.call(sqlx::query_as(RECORD).bind(token).fetch_optional(pool)).await?),
-        )
+        let row: Option<RecordRow> = on_pool!(self, pool => self.call(
+            sqlx::query_as(RECORD).bind(token).fetch_optional(pool)
+        ).await?);
+        Ok(row.map(|row| (row.used_at, row.booking_id)))
     }
 }
 
