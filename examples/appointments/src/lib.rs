@@ -6,7 +6,9 @@
 //! flows-appointments` works with nothing else installed.
 //!
 //! - [`flow`](mod@flow): the screen handlers of `flow.json` and the flow-token check;
-//! - [`store`]: the database, at most one round trip per call;
+//! - [`store`]: the database, at most one round trip per call, split by concern (catalog,
+//!   availability, bookings, tokens);
+//! - [`date`]: calendar days (the `time` crate) as the database and the phone spell them;
 //! - [`devkey`]: the development key used when no key is configured;
 //! - [`webhook`]: Meta's completion webhook confirms bookings.
 
@@ -14,7 +16,6 @@
 
 pub mod date;
 pub mod devkey;
-pub mod duration;
 pub mod flow;
 pub mod store;
 pub mod webhook;

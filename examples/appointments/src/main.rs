@@ -97,10 +97,22 @@ struct DbArgs {
 enum Command {
     /// Print a fresh flow token, stored in the database, to send with the flow message.
     IssueToken {
-        /// How long the token stays valid: 30m, 24h, 7d.
-        #[arg(long, default_value = "24h", value_parser = flows_appointments::duration::parse)]
+        /// How long the token stays valid: 30m, 24h, 7d (humantime, as flows-server's durations).
+        #[arg(long, default_value = "24h", value_parser = parse_ttl)]
         ttl: Duration,
     },
+}
+
+/// A token lifetime: humantime's grammar (`90s`, `30m`, `24h`, `7d`, `1h 30m`), one second to a
+/// year, so that a typo cannot issue a token that never expires.
+fn parse_ttl(text: &str) -> Result<Duration, String> {
+    const MAX: Duration = Duration::from_secs(366 * 86_400);
+    let ttl = humantime::parse_duration(text)
+        .map_err(|e| format!("`{text}`: {e} (examples: 30m, 24h, 7d)"))?;
+    if ttl < Duration::from_secs(1) || ttl > MAX {
+        return Err(format!("`{text}` is out of range (1s to 366d)"));
+    }
+    Ok(ttl)
 }
 
 fn main() -> ExitCode {
@@ -225,4 +237,21 @@ fn print_dev_key(dev: &devkey::DevKey) {
         dev.key.public_key().to_pem().trim_end(),
         dev.path.display(),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_lifetimes() {
+        assert_eq!(parse_ttl("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_ttl("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_ttl("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(parse_ttl("7d"), Ok(Duration::from_secs(604_800)));
+        assert_eq!(parse_ttl("1h 30m"), Ok(Duration::from_secs(5400)));
+        for bad in ["", "0s", "h", "-1h", "soon", "1000d", "500ms"] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
+    }
 }

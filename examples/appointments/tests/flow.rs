@@ -522,12 +522,7 @@ async fn availability_cache_follows_own_bookings_at_once_and_other_instances_wit
         let ours = Store::open(&options).await.unwrap();
         ours.add(&common::test_data()).await.unwrap();
         let theirs = Store::open(&options).await.unwrap();
-        let choice = Choice {
-            department: "cardio".into(),
-            location: "lisbon".into(),
-            date: test_day(),
-            time: "09:00".into(),
-        };
+        let choice = Choice::of("cardio", "lisbon", &test_day(), "09:00");
         let free = |catalog: &flows_appointments::store::Catalog| -> Vec<String> {
             catalog.seats.iter().map(|s| s.id.clone()).collect()
         };
@@ -591,12 +586,7 @@ async fn seats_and_times_added_to_a_day_show_at_once() {
     for_each_db(|db| async move {
         let store = Store::open(&db.options()).await.unwrap();
         store.add(&common::test_data()).await.unwrap();
-        let choice = Choice {
-            department: "cardio".into(),
-            location: "lisbon".into(),
-            date: test_day(),
-            time: "09:00".into(),
-        };
+        let choice = Choice::of("cardio", "lisbon", &test_day(), "09:00");
         let ids = |items: &[flows_appointments::store::Item]| -> Vec<String> {
             items.iter().map(|i| i.id.clone()).collect()
         };
@@ -678,18 +668,13 @@ async fn lists_come_in_position_then_title_order() {
 
             let catalog = store.catalog(&Choice::default(), false).await.unwrap();
             assert_eq!(ids(&catalog.departments), ["bio", "zoo", "ana"]);
-            let mut choice = Choice {
-                department: "zoo".into(),
-                location: "lisbon".into(),
-                date: day2,
-                time: String::new(),
-            };
+            let mut choice = Choice::of("zoo", "lisbon", &day2, "");
             let catalog = store.catalog(&choice, true).await.unwrap();
-            assert_eq!(ids(&catalog.dates), [choice.date.clone(), day3.clone()]);
+            assert_eq!(ids(&catalog.dates), [day2.clone(), day3.clone()]);
             assert_eq!(ids(&catalog.times), ["08:00", "09:00"]);
 
-            choice.date = day3;
-            choice.time = "15:00".into();
+            choice.date = Date::parse(&day3);
+            choice.time = Some("15:00".into());
             let catalog = store.catalog(&choice, true).await.unwrap();
             assert_eq!(ids(&catalog.seats), ["m", "w", "a"]);
 

@@ -78,12 +78,7 @@ async fn migration_0002_keeps_one_booking_per_token() {
         let record = store.token_record("t1").await.unwrap().unwrap();
         assert_eq!(record, (Some(1), Some("BK-1".to_owned())), "{name}");
 
-        let choice = Choice {
-            department: "d".into(),
-            location: "l".into(),
-            date: "2099-01-01".into(),
-            time: "09:00".into(),
-        };
+        let choice = Choice::of("d", "l", "2099-01-01", "09:00");
         // A used token books no more; an unused one books once; demo bookings may share a token.
         assert!(
             matches!(

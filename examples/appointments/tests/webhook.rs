@@ -62,12 +62,7 @@ async fn deliver(webhook: &Webhook, body: &[u8]) -> u16 {
 
 async fn booking_with_token(store: &Store, seat: &str) -> (String, String) {
     let (token, _) = store.issue_token(Duration::from_secs(3600)).await.unwrap();
-    let choice = Choice {
-        department: "cardio".into(),
-        location: "lisbon".into(),
-        date: test_day(),
-        time: "09:00".into(),
-    };
+    let choice = Choice::of("cardio", "lisbon", &test_day(), "09:00");
     let BookingOutcome::Booked(booking_id) =
         common::book(store, &choice, seat, Some(&token), false).await
     else {

@@ -240,7 +240,7 @@ pub async fn book(
 ) -> BookingOutcome {
     let booking = NewBooking {
         choice,
-        seat,
+        seat: &seat.into(),
         flow_token,
         name: "Test",
         email: "test@example.com",
