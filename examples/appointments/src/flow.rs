@@ -20,9 +20,9 @@
 //! used token for its lifetime, and LISTEN/NOTIFY invalidation for as long as the notification
 //! takes to arrive, since nothing tells the booking instance that the others have heard it; closing
 //! that window takes a round trip per request, which is what the lookup is. Its price, measured
-//! on the booking walk (16 users, PostgreSQL on the same 2-core machine): about 0.83x the request
-//! rate of the cached verdict when the machine is otherwise idle, 0.95x when it is busy; RSA is
-//! still most of each request.
+//! on the booking walk (16 users, PostgreSQL on the same 2-core machine): 0.77x to 0.85x the
+//! request rate of the cached verdict when the machine is otherwise idle, about 0.95x when it is
+//! busy. Each request now costs PostgreSQL one more statement, on the same cores as RSA.
 
 use std::sync::Arc;
 use std::time::Duration;
