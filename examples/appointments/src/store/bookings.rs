@@ -189,6 +189,12 @@ impl Store {
             match row.kind.as_str() {
                 "booked" => {
                     self.note_booking(choice, booking.seat.as_str(), None);
+                    if let (Some(verdicts), Some(token)) =
+                        (self.inner.verdicts.as_deref(), booking.flow_token)
+                    {
+                        // Before the reply: this instance refuses the token at once, notified or not.
+                        verdicts.mark_used(token);
+                    }
                     return Ok(BookingOutcome::Booked(row.id));
                 }
                 "seat" => seats.push((

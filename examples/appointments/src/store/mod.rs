@@ -56,7 +56,7 @@ pub use bookings::{BookingOutcome, Confirmation, NewBooking};
 pub use catalog::{Catalog, Item, STATIC_TTL};
 pub use ids::{Choice, DayKey, DepartmentId, LocationId, SeatId, SlotId};
 pub use seed::{SeedData, SeedSlot};
-pub use tokens::TokenState;
+pub use tokens::{TokenState, VERDICT_TTL};
 
 use availability::Day;
 use catalog::Lists;
@@ -184,6 +184,18 @@ struct Inner {
     /// (`plan_cache_mode=force_custom_plan`), for the bookings read. `bookings` grows from empty, and a
     /// generic plan made while it was small would scan the whole table on every read thereafter.
     custom_plans: Option<PgPool>,
+    /// PostgreSQL: valid flow tokens' verdicts, kept while the listener hears of every use.
+    verdicts: Option<Arc<tokens::Verdicts>>,
+    /// The listener's task, stopped with the store.
+    listener: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        if let Some(listener) = &self.listener {
+            listener.abort();
+        }
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -277,6 +289,14 @@ impl Store {
                 (Pool::Sqlite(pool), None, description)
             }
         };
+        let (verdicts, listener) = match &pool {
+            Pool::Pg(pg) => {
+                let verdicts = tokens::Verdicts::new();
+                let task = tokio::spawn(tokens::listen(pg.clone(), Arc::clone(&verdicts)));
+                (Some(verdicts), Some(task))
+            }
+            Pool::Sqlite(_) => (None, None),
+        };
         let store = Self {
             inner: Arc::new(Inner {
                 pool,
@@ -288,6 +308,8 @@ impl Store {
                 plans: catalog::plans_cache(),
                 availability: availability::availability_cache(options.availability_ttl),
                 custom_plans,
+                verdicts,
+                listener,
             }),
         };
         match &store.inner.pool {
