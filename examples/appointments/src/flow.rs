@@ -13,16 +13,11 @@
 //! Invalid input (a department that does not exist, a malformed email, a time not in the list, data
 //! of the wrong shape) is answered on the same screen with `error_message`, never with a 500.
 //!
-//! The flow token is checked on every request, in the database ([`Store::check_token`], one
-//! primary-key lookup), and the verdict is not kept: a token used for a booking gets HTTP 427 on
-//! the very next request, on this instance or any other on the same database. The alternatives
-//! all leave a window: a verdict cache (this example had one, 5 s) lets another instance accept a
-//! used token for its lifetime, and LISTEN/NOTIFY invalidation for as long as the notification
-//! takes to arrive, since nothing tells the booking instance that the others have heard it; closing
-//! that window takes a round trip per request, which is what the lookup is. Its price, measured
-//! on the booking walk (16 users, PostgreSQL on the same 2-core machine): 0.77x to 0.85x the
-//! request rate of the cached verdict when the machine is otherwise idle, about 0.95x when it is
-//! busy. Each request now costs PostgreSQL one more statement, on the same cores as RSA.
+//! The flow token is checked on every request ([`Store::check_token`]): in the database the first
+//! time, then, on PostgreSQL, from a verdict kept for a few seconds that every instance drops the
+//! moment PostgreSQL tells it the token was used (LISTEN/NOTIFY; see `store::tokens` for why and
+//! what it costs). A token used for a booking gets HTTP 427 on the next request, on this instance
+//! or any other on the same database; the booking statement checks the token again itself.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -100,8 +95,8 @@ impl App {
         Ok(&self.inner.store)
     }
 
-    /// Checks a flow token in the database, every time (see the module docs). The booking
-    /// statement checks it again, in the same statement that uses it up.
+    /// Checks a flow token (see the module docs). The booking statement checks it again, in the
+    /// same statement that uses it up.
     async fn check_token(&self, token: Option<&str>) -> TokenVerdict {
         if self.inner.accept_any_token {
             return TokenVerdict::Valid;

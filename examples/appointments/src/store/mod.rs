@@ -14,7 +14,7 @@
 //!
 //! | request | queries |
 //! |---|---|
-//! | any (token check, unless `FLOWS_ACCEPT_ANY_TOKEN`) | [`Store::check_token`]: one primary-key lookup, on every request (never cached, so a used token is refused at once on every instance) |
+//! | any (token check, unless `FLOWS_ACCEPT_ANY_TOKEN`) | [`Store::check_token`]: one primary-key lookup when a token is first seen; on PostgreSQL its valid verdict is then kept for [`VERDICT_TTL`] and dropped the moment any instance uses the token (LISTEN/NOTIFY, see [`tokens`]) |
 //! | INIT, APPOINTMENT, SEATS, DETAILS | [`Store::catalog`]: every list the screen shows, for whatever is not in the store's caches (departments, locations, dates and each day's times and seats for [`STATIC_TTL`], availability for [`StoreOptions::availability_ttl`]): one `UNION ALL` of the lists and the day with its bookings, or, when only availability is missing, the day's bookings alone; none when all is in memory |
 //! | BACK from SEATS | [`Store::fresh_catalog`]: the same, availability always read |
 //! | SUMMARY | [`Store::book`]: the booking `INSERT ... ON CONFLICT DO NOTHING`, and on conflict the fresh free seats |
@@ -186,13 +186,14 @@ struct Inner {
     custom_plans: Option<PgPool>,
     /// PostgreSQL: valid flow tokens' verdicts, kept while the listener hears of every use.
     verdicts: Option<Arc<tokens::Verdicts>>,
-    /// The listener's task, stopped with the store.
-    listener: Option<tokio::task::JoinHandle<()>>,
+    /// The listener's task, started by the first token check (commands such as `issue-token` never
+    /// need it), stopped with the store.
+    listener: std::sync::OnceLock<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        if let Some(listener) = &self.listener {
+        if let Some(listener) = self.listener.get() {
             listener.abort();
         }
     }
@@ -289,14 +290,7 @@ impl Store {
                 (Pool::Sqlite(pool), None, description)
             }
         };
-        let (verdicts, listener) = match &pool {
-            Pool::Pg(pg) => {
-                let verdicts = tokens::Verdicts::new();
-                let task = tokio::spawn(tokens::listen(pg.clone(), Arc::clone(&verdicts)));
-                (Some(verdicts), Some(task))
-            }
-            Pool::Sqlite(_) => (None, None),
-        };
+        let verdicts = matches!(pool, Pool::Pg(_)).then(tokens::Verdicts::new);
         let store = Self {
             inner: Arc::new(Inner {
                 pool,
@@ -309,7 +303,7 @@ impl Store {
                 availability: availability::availability_cache(options.availability_ttl),
                 custom_plans,
                 verdicts,
-                listener,
+                listener: std::sync::OnceLock::new(),
             }),
         };
         match &store.inner.pool {
@@ -370,6 +364,9 @@ impl Store {
 
     /// Closes the pools.
     pub async fn close(&self) {
+        if let Some(listener) = self.inner.listener.get() {
+            listener.abort();
+        }
         on_pool!(self, pool => pool.close().await);
         if let Some(pool) = &self.inner.custom_plans {
             pool.close().await;

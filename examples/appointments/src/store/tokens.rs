@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgListener, PgPool};
 
-use super::{Store, StoreError};
+use super::{Pool, Store, StoreError};
 use crate::date::unix_now;
 
 /// How long an instance reuses a valid token's verdict (PostgreSQL, while it hears of uses).
@@ -98,7 +98,7 @@ impl Verdicts {
 }
 
 /// Listens for token uses until the store is dropped, subscribing again when the connection drops.
-pub(super) async fn listen(pool: PgPool, verdicts: Arc<Verdicts>) {
+async fn listen(pool: PgPool, verdicts: Arc<Verdicts>) {
     loop {
         match subscribe(&pool).await {
             Ok(mut listener) => {
@@ -193,7 +193,12 @@ impl Store {
     /// # Errors
     /// [`StoreError`] when the database fails.
     pub async fn check_token(&self, token: &str) -> Result<TokenState, StoreError> {
-        let verdicts = self.inner.verdicts.as_deref();
+        let verdicts = self.inner.verdicts.as_ref();
+        if let (Some(verdicts), Pool::Pg(pool)) = (verdicts, &self.inner.pool) {
+            self.inner
+                .listener
+                .get_or_init(|| tokio::spawn(listen(pool.clone(), Arc::clone(verdicts))));
+        }
         if let Some(state) = verdicts.and_then(|v| v.get(token)) {
             return Ok(state);
         }
