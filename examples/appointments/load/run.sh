@@ -7,7 +7,7 @@
 # state. Prints each run and the ratios of the request rates. A run whose walks fail (an overloaded
 # server sheds with 503) is reported with its reasons and still counted: its rate is what it served.
 #
-# Usage: examples/appointments/load/run.sh [ROUNDS] [WALKS]   (WALKS at most 1104: the demo's free seats)
+# Usage: examples/appointments/load/run.sh [ROUNDS] [WALKS]   (WALKS at most the demo's free seats, 1104)
 #   Build first: cargo build --release -p flows-cli -p flows-hyper-server -p flows-appointments --bins
 #   PostgreSQL: PGURL (default postgres://postgres@127.0.0.1:5432); each round uses a fresh database.
 #   TOKENS=issued (the default): before the clock starts, `flows-appointments issue-token` issues one
@@ -51,8 +51,20 @@ for round in $(seq 1 "$rounds"); do
   pid=$!
   trap 'kill -TERM $pid 2>/dev/null || true; rm -rf "$work"' EXIT
   wait_up
-  # Generated after the server seeded the demo clinic, from the same day.
-  python3 "$root/examples/appointments/load/seats.py" "$walks" >"$work/seats.json"
+  # One free seat per walk, read from the database the server has just seeded (so no two walks race
+  # for a seat), interleaved over seats, times and days so concurrent users spread over slots.
+  psql "$pgurl/$db" -Atqc "SELECT coalesce(json_agg(row_to_json(free)), '[]') FROM (
+      SELECT sl.department_id AS department, sl.location_id AS location,
+             to_char(sl.day, 'YYYY-MM-DD') AS date, sl.start_time AS time, se.id AS seat
+        FROM seats se JOIN slots sl ON sl.id = se.slot_id
+       WHERE NOT EXISTS (SELECT 1 FROM bookings b WHERE b.slot_id = se.slot_id AND b.seat_id = se.id)
+       ORDER BY se.id, sl.start_time, sl.day, sl.department_id, sl.location_id
+       LIMIT $walks) free" >"$work/seats.json"
+  free=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" "$work/seats.json")
+  if [ "$free" -lt "$walks" ]; then
+    echo "at most $free walks: the demo clinic has $free free seats" >&2
+    exit 2
+  fi
   if [ "$tokens" = issued ]; then
     for _ in $(seq 1 "$walks"); do
       DATABASE_URL=$pgurl/$db RUST_LOG=warn "$bin/flows-appointments" issue-token --ttl 1h
