@@ -45,6 +45,8 @@ try {
   step = "SEATS screen";
   await title("Choose a seat").waitFor();
   await phone.getByRole("group", { name: "Free seats" }).getByRole("radio").first().check();
+  // The choice reaches the engine asynchronously: shoot the screen once it has (Continue enabled).
+  await expectEnabled(phone.getByRole("button", { name: "Continue" }));
   await shot("2-seats");
   await phone.getByRole("button", { name: "Continue" }).click();
 
