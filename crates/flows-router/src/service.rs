@@ -9,7 +9,7 @@ use std::convert::Infallible;
 use std::error::Error as StdError;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
+use bytes::{Buf as _, Bytes};
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 use http_body::Body;
@@ -26,8 +26,16 @@ pub(crate) enum BodyError {
     Unreadable,
 }
 
+/// How much of a body announced over the limit is read and dropped before the 413, as a multiple
+/// of the limit, and for how long at most.
+const DRAIN_FACTOR: u64 = 4;
+const DRAIN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Reads a body up to `limit` bytes, and not one frame past it: a `Content-Length` over the limit
-/// is refused before any of the body is read.
+/// is refused without keeping any of the body. A body of up to four times the limit is read and
+/// dropped first (for at most a second), because an HTTP/1.1 client that is still sending when the
+/// server answers and closes gets a broken pipe or a reset instead of the 413; a larger one is
+/// refused at once.
 pub(crate) async fn read_body<B>(
     headers: &HeaderMap,
     body: B,
@@ -41,13 +49,30 @@ where
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
+    if let Some(declared) = declared.filter(|&n| n > limit as u64) {
+        if declared <= (limit as u64).saturating_mul(DRAIN_FACTOR) {
+            let _ = tokio::time::timeout(DRAIN_TIMEOUT, drain(body, declared)).await;
+        }
         return Err(BodyError::TooLarge);
     }
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.is::<LengthLimitError>() => Err(BodyError::TooLarge),
         Err(_) => Err(BodyError::Unreadable),
+    }
+}
+
+/// Reads and drops up to `at_most` bytes of `body`, frame by frame (nothing is kept).
+async fn drain<B: Body>(body: B, at_most: u64) {
+    let mut body = std::pin::pin!(body);
+    let mut read = 0u64;
+    while read < at_most {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                read += frame.data_ref().map_or(0, |data| data.remaining() as u64);
+            }
+            _ => break,
+        }
     }
 }
 
