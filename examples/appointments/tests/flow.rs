@@ -598,7 +598,7 @@ async fn seats_and_times_added_to_a_day_show_at_once() {
         let slot = |time: &str, seat: &str| SeedSlot {
             department: "cardio".into(),
             location: "lisbon".into(),
-            date: test_day(),
+            date: common::test_date(),
             time: time.into(),
             seats: vec![(seat.into(), format!("Seat {seat}"))],
         };
@@ -622,16 +622,17 @@ async fn seats_and_times_added_to_a_day_show_at_once() {
 async fn lists_come_in_position_then_title_order() {
     use flows_appointments::date::Date;
     use flows_appointments::store::{BookingOutcome, Choice, SeedData, SeedSlot, Store};
-    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+    fn pairs<Id: for<'a> From<&'a str>>(list: &[(&str, &str)]) -> Vec<(Id, String)> {
         list.iter()
-            .map(|(id, title)| ((*id).to_owned(), (*title).to_owned()))
+            .map(|(id, title)| (Id::from(*id), (*title).to_owned()))
             .collect()
-    };
-    let (day2, day3) = (test_day(), Date::today().plus_days(3).to_string());
-    let slot = |date: &str, time: &str, seats: &[(&str, &str)]| SeedSlot {
+    }
+    let (date2, date3) = (common::test_date(), Date::today().plus_days(3));
+    let (day2, day3) = (date2.to_string(), date3.to_string());
+    let slot = |date: Date, time: &str, seats: &[(&str, &str)]| SeedSlot {
         department: "zoo".into(),
         location: "lisbon".into(),
-        date: date.to_owned(),
+        date,
         time: time.to_owned(),
         seats: pairs(seats),
     };
@@ -641,8 +642,8 @@ async fn lists_come_in_position_then_title_order() {
         departments: pairs(&[("zoo", "Zoology"), ("ana", "Anatomy")]),
         locations: pairs(&[("lisbon", "Lisbon")]),
         slots: vec![
-            slot(&day3, "15:00", &[("w", "Window"), ("a", "Aisle")]),
-            slot(&day2, "09:00", &[("x", "Seat X")]),
+            slot(date3, "15:00", &[("w", "Window"), ("a", "Aisle")]),
+            slot(date2, "09:00", &[("x", "Seat X")]),
         ],
         booked: Vec::new(),
     };
@@ -650,8 +651,8 @@ async fn lists_come_in_position_then_title_order() {
         departments: pairs(&[("bio", "Biology")]),
         locations: Vec::new(),
         slots: vec![
-            slot(&day2, "08:00", &[]),
-            slot(&day3, "15:00", &[("m", "Middle")]),
+            slot(date2, "08:00", &[]),
+            slot(date3, "15:00", &[("m", "Middle")]),
         ],
         booked: Vec::new(),
     };

@@ -307,12 +307,12 @@ fn roomy_data() -> SeedData {
     let mut data = common::test_data();
     data.slots = (8..18)
         .map(|hour| SeedSlot {
-            department: "cardio".to_owned(),
-            location: "lisbon".to_owned(),
-            date: test_day(),
+            department: "cardio".into(),
+            location: "lisbon".into(),
+            date: common::test_date(),
             time: format!("{hour:02}:00"),
             seats: (1..=12)
-                .map(|n| (format!("R{n}"), format!("Seat R{n}")))
+                .map(|n| (format!("R{n}").into(), format!("Seat R{n}")))
                 .collect(),
         })
         .collect();

@@ -99,12 +99,6 @@ pub enum StoreError {
     /// The system random number generator failed.
     #[error("system random number generator failed")]
     Random,
-    /// Seed data named a slot date that is not `YYYY-MM-DD`.
-    #[error("seed slot date `{date}` is not YYYY-MM-DD")]
-    Seed {
-        /// The date as given.
-        date: String,
-    },
     /// The data directory could not be created.
     #[error("cannot create data directory {path}: {source}")]
     DataDir {

@@ -2,6 +2,7 @@
 //! tests' and load generator's catalogs.
 
 use super::bookings::new_booking_id;
+use super::ids::{DepartmentId, LocationId, SeatId, SlotId};
 use super::{Backend, Store, StoreError};
 use crate::date::{Date, unix_now};
 
@@ -32,41 +33,42 @@ const COUNT_DEPARTMENTS: &str = "SELECT COUNT(*) FROM departments";
 /// least ten pages to the planner, and the plans probe the indexes.
 const ANALYZE_CATALOG: &str = "ANALYZE departments, locations, slots, seats";
 
-/// Demo or test data to add: departments, locations, and slots with their seats, as text (the
-/// dates are checked when added).
+/// Demo or test data to add: departments, locations, and slots with their seats.
 #[derive(Clone, Debug, Default)]
 pub struct SeedData {
     /// `(id, title)`.
-    pub departments: Vec<(String, String)>,
+    pub departments: Vec<(DepartmentId, String)>,
     /// `(id, title)`.
-    pub locations: Vec<(String, String)>,
+    pub locations: Vec<(LocationId, String)>,
     /// Slots.
     pub slots: Vec<SeedSlot>,
     /// Seats booked in advance (demo: some times show as full): `(slot index, seat id)`.
-    pub booked: Vec<(usize, String)>,
+    pub booked: Vec<(usize, SeatId)>,
 }
 
 /// One slot to add.
 #[derive(Clone, Debug)]
 pub struct SeedSlot {
-    /// Department id.
-    pub department: String,
-    /// Location id.
-    pub location: String,
-    /// ISO date (`YYYY-MM-DD`).
-    pub date: String,
-    /// `HH:MM`.
+    /// The department.
+    pub department: DepartmentId,
+    /// The location.
+    pub location: LocationId,
+    /// The day.
+    pub date: Date,
+    /// `HH:MM`, as [`Choice::time`](super::Choice::time) spells it.
     pub time: String,
     /// `(id, title)` of each seat.
-    pub seats: Vec<(String, String)>,
+    pub seats: Vec<(SeatId, String)>,
 }
 
 impl SeedSlot {
-    fn id(&self) -> String {
-        format!(
+    /// The slot's id: its department, location, day and time, so seeding the same slot twice
+    /// names the same row.
+    fn id(&self) -> SlotId {
+        SlotId::from(format!(
             "{}/{}/{}/{}",
             self.department, self.location, self.date, self.time
-        )
+        ))
     }
 }
 
@@ -87,9 +89,9 @@ impl SeedData {
             ("coimbra", "Coimbra"),
         ];
         let times = ["09:00", "10:30", "14:00", "15:30"];
-        let seats: Vec<(String, String)> = ["A1", "A2", "A3", "B1", "B2", "B3"]
+        let seats: Vec<(SeatId, String)> = ["A1", "A2", "A3", "B1", "B2", "B3"]
             .iter()
-            .map(|s| ((*s).to_owned(), format!("Seat {s}")))
+            .map(|s| (SeatId::from(*s), format!("Seat {s}")))
             .collect();
         let mut data = Self {
             departments: pairs(&departments),
@@ -112,9 +114,9 @@ impl SeedData {
                             }
                         }
                         data.slots.push(SeedSlot {
-                            department: (*department).to_owned(),
-                            location: (*location).to_owned(),
-                            date: day.to_string(),
+                            department: DepartmentId::from(*department),
+                            location: LocationId::from(*location),
+                            date: day,
                             time: time.to_owned(),
                             seats: seats.clone(),
                         });
@@ -126,9 +128,9 @@ impl SeedData {
     }
 }
 
-fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+fn pairs<Id: for<'a> From<&'a str>>(list: &[(&str, &str)]) -> Vec<(Id, String)> {
     list.iter()
-        .map(|(id, title)| ((*id).to_owned(), (*title).to_owned()))
+        .map(|(id, title)| (Id::from(*id), (*title).to_owned()))
         .collect()
 }
 
@@ -148,49 +150,43 @@ impl Store {
     /// refreshes PostgreSQL's statistics.
     ///
     /// # Errors
-    /// [`StoreError::Seed`] for a slot whose date is not `YYYY-MM-DD`; [`StoreError`] when the
-    /// database fails.
+    /// [`StoreError`] when the database fails.
     pub async fn add(&self, data: &SeedData) -> Result<(), StoreError> {
-        let slots = data
-            .slots
+        let slots: Vec<(SlotId, &SeedSlot)> =
+            data.slots.iter().map(|slot| (slot.id(), slot)).collect();
+        let seats: Vec<(&SlotId, &SeatId, &str, i64)> = slots
             .iter()
-            .map(|slot| {
-                let day = Date::parse(&slot.date).ok_or_else(|| StoreError::Seed {
-                    date: slot.date.clone(),
-                })?;
-                Ok((slot.id(), slot, day))
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let seats: Vec<(&str, &str, &str, i64)> = slots
-            .iter()
-            .flat_map(|(slot_id, slot, _)| {
+            .flat_map(|(slot_id, slot)| {
                 slot.seats
                     .iter()
                     .zip(0_i64..)
-                    .map(move |((id, title), position)| {
-                        (slot_id.as_str(), id.as_str(), title.as_str(), position)
-                    })
+                    .map(move |((id, title), position)| (slot_id, id, title.as_str(), position))
             })
             .collect();
         let now = unix_now();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            for (prefix, list) in [(INSERT_DEPARTMENTS, &data.departments), (INSERT_LOCATIONS, &data.locations)] {
-                for chunk in list.chunks(CHUNK) {
-                    let mut insert = sqlx::QueryBuilder::new(prefix);
-                    insert.push_values(chunk.iter().zip(0_i64..), |mut row, ((id, title), position)| {
-                        row.push_bind(id).push_bind(title).push_bind(position);
-                    });
-                    insert.push(KEEP_EXISTING).build().execute(&mut *tx).await?;
-                }
+            // Departments and locations have different id types, so one loop over both will not do.
+            macro_rules! insert_titled {
+                ($prefix:expr, $list:expr) => {
+                    for chunk in $list.chunks(CHUNK) {
+                        let mut insert = sqlx::QueryBuilder::new($prefix);
+                        insert.push_values(chunk.iter().zip(0_i64..), |mut row, ((id, title), position)| {
+                            row.push_bind(id).push_bind(title).push_bind(position);
+                        });
+                        insert.push(KEEP_EXISTING).build().execute(&mut *tx).await?;
+                    }
+                };
             }
+            insert_titled!(INSERT_DEPARTMENTS, data.departments);
+            insert_titled!(INSERT_LOCATIONS, data.locations);
             for chunk in slots.chunks(CHUNK) {
                 let mut insert = sqlx::QueryBuilder::new(INSERT_SLOTS);
-                insert.push_values(chunk, |mut row, (id, slot, day)| {
+                insert.push_values(chunk, |mut row, (id, slot)| {
                     row.push_bind(id)
                         .push_bind(&slot.department)
                         .push_bind(&slot.location)
-                        .push_bind(*day)
+                        .push_bind(slot.date)
                         .push_bind(&slot.time);
                 });
                 insert.push(KEEP_EXISTING).build().execute(&mut *tx).await?;
@@ -203,7 +199,7 @@ impl Store {
                 insert.push(KEEP_EXISTING).build().execute(&mut *tx).await?;
             }
             for (slot, seat) in &data.booked {
-                let Some((slot_id, _, _)) = slots.get(*slot) else { continue };
+                let Some((slot_id, _)) = slots.get(*slot) else { continue };
                 sqlx::query(INSERT_DEMO_BOOKING)
                     .bind(new_booking_id()?)
                     .bind(slot_id)

@@ -21,7 +21,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use flows_appointments::date::Date;
 use flows_appointments::store::{
-    BookingOutcome, Choice, NewBooking, SeedData, SeedSlot, Store, StoreOptions,
+    BookingOutcome, Choice, DepartmentId, LocationId, NewBooking, SeatId, SeedData, SeedSlot,
+    Store, StoreOptions,
 };
 use flows_appointments::{App, FLOW_JSON, flow};
 use flows_json::Flow;
@@ -191,37 +192,43 @@ pub async fn databases() -> Vec<Db> {
 /// Test data: one department at one location, slots the day after tomorrow: 09:00 with three seats,
 /// 10:00 with one seat, 11:00 with one seat already booked; and a second department.
 pub fn test_data() -> SeedData {
-    let day = Date::today().plus_days(2).to_string();
-    let seats = |ids: &[&str]| -> Vec<(String, String)> {
+    let day = test_date();
+    let seats = |ids: &[&str]| -> Vec<(SeatId, String)> {
         ids.iter()
-            .map(|s| ((*s).to_owned(), format!("Seat {s}")))
+            .map(|s| (SeatId::from(*s), format!("Seat {s}")))
             .collect()
     };
     let slot = |department: &str, time: &str, ids: &[&str]| SeedSlot {
-        department: department.to_owned(),
-        location: "lisbon".to_owned(),
-        date: day.clone(),
+        department: DepartmentId::from(department),
+        location: LocationId::from("lisbon"),
+        date: day,
         time: time.to_owned(),
         seats: seats(ids),
     };
     SeedData {
         departments: vec![
-            ("cardio".to_owned(), "Cardiology".to_owned()),
-            ("derma".to_owned(), "Dermatology".to_owned()),
+            (DepartmentId::from("cardio"), "Cardiology".to_owned()),
+            (DepartmentId::from("derma"), "Dermatology".to_owned()),
         ],
-        locations: vec![("lisbon".to_owned(), "Lisbon Centre".to_owned())],
+        locations: vec![(LocationId::from("lisbon"), "Lisbon Centre".to_owned())],
         slots: vec![
             slot("cardio", "09:00", &["A1", "A2", "A3"]),
             slot("cardio", "10:00", &["S1"]),
             slot("cardio", "11:00", &["F1"]),
             slot("derma", "09:00", &["D1"]),
         ],
-        booked: vec![(2, "F1".to_owned())],
+        booked: vec![(2, SeatId::from("F1"))],
     }
 }
 
+/// The day of [`test_data`]'s slots.
+pub fn test_date() -> Date {
+    Date::today().plus_days(2)
+}
+
+/// [`test_date`] as the phone spells it.
 pub fn test_day() -> String {
-    Date::today().plus_days(2).to_string()
+    test_date().to_string()
 }
 
 /// The endpoint in this process, with the contract check on: phones reach it without a socket.
