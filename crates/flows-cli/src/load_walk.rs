@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use flows_simulator::script::{self, Script, Step};
-use flows_simulator::{Http, Simulator};
+use flows_simulator::{Http, PreparedFlow, Simulator};
 use indicatif::ProgressBar;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
@@ -38,7 +38,8 @@ const REASONS_SHOWN: usize = 5;
 
 /// Everything a walk needs, read and checked before the clock starts.
 struct Plan {
-    flow: flows_json::Flow,
+    /// Checked once and shared by every walk, not copied for each.
+    flow: PreparedFlow,
     /// One script per `--walk-data` row (one without it); walk i runs `scripts[i % len]`.
     scripts: Vec<Script>,
     /// Each row's `flow_token`, if it has one.
@@ -163,7 +164,7 @@ pub(crate) fn run(args: &LoadArgs, passphrase_env: &str) -> Result<Exit, Failure
         passphrase_env,
         users,
     )?;
-    let plan = Arc::new(plan(args, flow_path, script_path, &transport)?);
+    let plan = Arc::new(plan(args, flow_path, script_path)?);
     let labels = step_labels(plan.scripts.first());
     let planned = usize::try_from(args.walks).unwrap_or(usize::MAX);
 
@@ -227,18 +228,12 @@ pub(crate) fn run(args: &LoadArgs, passphrase_env: &str) -> Result<Exit, Failure
 }
 
 /// Reads the flow, the script and the walk data, and checks them (exit 2 when they do not hold).
-fn plan(
-    args: &LoadArgs,
-    flow_path: &Path,
-    script_path: &Path,
-    transport: &Http,
-) -> Result<Plan, Failure> {
-    let flow = read_flow(flow_path)?;
-    // Opening a phone checks the flow can be run (screens, the reply contract) once, up front.
-    Simulator::new(flow.clone(), transport.clone())
+fn plan(args: &LoadArgs, flow_path: &Path, script_path: &Path) -> Result<Plan, Failure> {
+    // Preparing checks the flow can be run (screens, the reply contract) once, up front.
+    let flow = PreparedFlow::new(read_flow(flow_path)?)
         .map_err(|e| Failure::local(format!("{}: {e}", flow_path.display())))?;
     let opening = Opening::new(
-        &flow,
+        flow.flow(),
         args.flow_action,
         args.screen.as_deref(),
         args.payload.as_deref(),

@@ -1,6 +1,7 @@
 //! The simulated phone: screen stack, per-screen stores, user actions, requests and replies.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 // tokio's clock, so latencies agree with the timeout (also under a paused test clock).
@@ -208,6 +209,75 @@ impl ScreenView {
     }
 }
 
+/// A flow checked and reduced to its reply contract once, for many [`Simulator`]s: cloning it
+/// shares the document and the contract instead of copying them, so a load run of thousands of
+/// phones prepares its flow one time.
+///
+/// A plain [`Flow`] still works wherever a `PreparedFlow` is taken; it is prepared for that one
+/// phone.
+///
+/// ```
+/// use flows_simulator::{FlowState, InProcess, PreparedFlow, Simulator};
+/// use flows_router::{Endpoint, Router};
+/// use whatsapp_flows_crypto::{KeySet, PrivateKey};
+///
+/// let flow = flows_json::Flow::from_json(r#"{
+///   "version": "7.2", "routing_model": {"HELLO": []},
+///   "screens": [{"id": "HELLO", "title": "Hello", "terminal": true,
+///     "layout": {"type": "SingleColumnLayout", "children": [
+///       {"type": "Footer", "label": "Done", "on-click-action": {"name": "complete", "payload": {}}}
+///     ]}}]
+/// }"#)?;
+/// let prepared = PreparedFlow::new(flow)?;
+/// # let pem = include_str!("../../whatsapp-flows-crypto/tests/fixtures/keys/openssl-genpkey-pkcs8.pem");
+/// # let key = PrivateKey::from_pem(pem, None)?;
+/// # let endpoint = Endpoint::builder(KeySet::new(key.clone()), Router::new().with_state(())).build();
+/// for _ in 0..3 {
+///     let transport = InProcess::new(endpoint.clone(), key.public_key().clone());
+///     // Each phone shares the one prepared flow.
+///     let phone = Simulator::new(prepared.clone(), transport)?;
+///     assert!(matches!(phone.state(), FlowState::Opening));
+/// }
+/// assert_eq!(prepared.flow().screens[0].id, "HELLO");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct PreparedFlow {
+    flow: Arc<Flow>,
+    contract: Arc<ReplyContract>,
+}
+
+impl PreparedFlow {
+    /// Checks that the flow can be run and builds its reply contract.
+    ///
+    /// # Errors
+    /// [`WalkError::Flow`] when the document has no screens or its shape cannot be checked.
+    pub fn new(flow: Flow) -> Result<Self, WalkError> {
+        if flow.screens.is_empty() {
+            return Err(WalkError::Flow("the flow has no screens".to_owned()));
+        }
+        let contract = ReplyContract::new(&flow).map_err(|e| WalkError::Flow(e.to_string()))?;
+        Ok(Self {
+            flow: Arc::new(flow),
+            contract: Arc::new(contract),
+        })
+    }
+
+    /// The flow document.
+    #[must_use]
+    pub fn flow(&self) -> &Flow {
+        &self.flow
+    }
+}
+
+impl TryFrom<Flow> for PreparedFlow {
+    type Error = WalkError;
+
+    fn try_from(flow: Flow) -> Result<Self, WalkError> {
+        Self::new(flow)
+    }
+}
+
 /// A headless WhatsApp client running one flow against one endpoint.
 ///
 /// ```no_run
@@ -220,8 +290,8 @@ impl ScreenView {
 /// # Ok(()) }
 /// ```
 pub struct Simulator<T> {
-    flow: Flow,
-    contract: ReplyContract,
+    flow: Arc<Flow>,
+    contract: Arc<ReplyContract>,
     transport: T,
     flow_token: String,
     version: String,
@@ -246,15 +316,17 @@ impl<T> std::fmt::Debug for Simulator<T> {
 }
 
 impl<T: Transport> Simulator<T> {
-    /// A phone holding this flow, not opened yet ([`Simulator::start`] opens it).
+    /// A phone holding this flow, not opened yet ([`Simulator::start`] opens it): a
+    /// [`PreparedFlow`] (shared, not copied) or a plain [`Flow`] (prepared here).
     ///
     /// # Errors
-    /// [`WalkError::Flow`] when the document has no screens or its shape cannot be checked.
-    pub fn new(flow: Flow, transport: T) -> Result<Self, WalkError> {
-        if flow.screens.is_empty() {
-            return Err(WalkError::Flow("the flow has no screens".to_owned()));
-        }
-        let contract = ReplyContract::new(&flow).map_err(|e| WalkError::Flow(e.to_string()))?;
+    /// [`WalkError::Flow`] when a plain flow has no screens or its shape cannot be checked; never
+    /// for a [`PreparedFlow`].
+    pub fn new(
+        flow: impl TryInto<PreparedFlow, Error: Into<WalkError>>,
+        transport: T,
+    ) -> Result<Self, WalkError> {
+        let PreparedFlow { flow, contract } = flow.try_into().map_err(Into::into)?;
         let version = flow
             .data_api_version
             .clone()
@@ -291,7 +363,11 @@ impl<T: Transport> Simulator<T> {
     ///
     /// # Errors
     /// As [`Simulator::new`] and [`Simulator::start`].
-    pub async fn open(flow: Flow, transport: T, open: Open) -> Result<Self, WalkError> {
+    pub async fn open(
+        flow: impl TryInto<PreparedFlow, Error: Into<WalkError>>,
+        transport: T,
+        open: Open,
+    ) -> Result<Self, WalkError> {
         let mut phone = Self::new(flow, transport)?;
         phone.start(open).await?;
         Ok(phone)
@@ -470,7 +546,7 @@ impl<T: Transport> Simulator<T> {
 
     /// The flow and the stores as seen from screen `current`, for the rich view (view.rs).
     pub(crate) fn view_parts<'a>(&'a self, current: &'a str) -> (&'a Flow, Stores<'a>) {
-        (&self.flow, self.values(current))
+        (&*self.flow, self.values(current))
     }
 
     /// Fills in or chooses: text for TextInput/TextArea, an option id for RadioButtonsGroup and

@@ -115,6 +115,14 @@ pub enum WalkError {
     Crypto(String),
 }
 
+/// A [`PreparedFlow`](crate::PreparedFlow) is already checked: taking one where a flow is
+/// prepared cannot fail, and this lets [`Simulator::new`](crate::Simulator::new) take both.
+impl From<std::convert::Infallible> for WalkError {
+    fn from(never: std::convert::Infallible) -> Self {
+        match never {}
+    }
+}
+
 impl WalkError {
     /// The HTTP status this failure came with, if it came from the endpoint's answer.
     #[must_use]

@@ -2,6 +2,7 @@
 //! with the real encrypted protocol, so a flow and its endpoint can be walked end to end in a test
 //! or in CI without a phone.
 //!
+//! - [`PreparedFlow`]: a flow checked once and shared by any number of phones (a load run).
 //! - [`Simulator`] keeps what the phone keeps (flow-client.md §3): the screen stack, each screen's
 //!   data (from replies and navigate payloads; `__example__` values are never used) and form
 //!   values, `init-values` and `error-messages`, with `visible`, `enabled`, `If` and `Switch`
@@ -80,8 +81,8 @@ mod transport;
 mod view;
 
 pub use engine::{
-    CLIENT_TIMEOUT, CompletedBy, ComponentView, FlowState, GENERIC_ERROR, Open, ScreenView,
-    Simulator,
+    CLIENT_TIMEOUT, CompletedBy, ComponentView, FlowState, GENERIC_ERROR, Open, PreparedFlow,
+    ScreenView, Simulator,
 };
 pub use error::{ActionError, WalkError};
 pub use transcript::{Exchange, ExchangeKind, Transcript};

@@ -16,8 +16,8 @@ use bytes::Bytes;
 use flows_json::Flow;
 use flows_router::{Context, Endpoint, FlowResponse, HandlerError, HandlerResult, Router, Screen};
 use flows_simulator::{
-    ActionError, CompletedBy, ExchangeKind, FlowState, InProcess, Open, RawReply, Simulator,
-    Transport, TransportError, WalkError,
+    ActionError, CompletedBy, ExchangeKind, FlowState, InProcess, Open, PreparedFlow, RawReply,
+    Simulator, Transport, TransportError, WalkError,
 };
 use serde_json::{Map, Value, json};
 use whatsapp_flows_crypto::{KeySet, PrivateKey, PublicKey, SignatureVerifier};
@@ -422,6 +422,29 @@ async fn navigate_open_uses_the_given_screen_and_payload_checked_against_its_dat
     .await
     .unwrap_err();
     assert!(err.to_string().contains("payload-schema-error"), "{err}");
+}
+
+#[tokio::test]
+async fn a_prepared_flow_is_checked_once_and_walks_like_the_flow_itself() {
+    let empty = flow(json!({"version": "7.2", "screens": []}));
+    let err = PreparedFlow::new(empty.clone()).unwrap_err();
+    assert!(matches!(err, WalkError::Flow(_)), "{err}");
+    // A plain flow is refused the same way where a phone is made from it.
+    let err = Simulator::new(empty, transport(form_router())).unwrap_err();
+    assert!(matches!(err, WalkError::Flow(_)), "{err}");
+
+    let prepared = PreparedFlow::new(form_flow()).unwrap();
+    for token in ["t-1", "t-2"] {
+        let phone = Simulator::open(
+            prepared.clone(),
+            transport(form_router()),
+            Open::data_exchange(token),
+        )
+        .await
+        .unwrap();
+        assert_eq!(phone.screen().id(), "FORM");
+        assert_eq!(phone.flow_token(), token);
+    }
 }
 
 #[tokio::test]
