@@ -98,28 +98,12 @@ fn private_from_bytes(
 /// Loads a public key: an SPKI or PKCS#1 public key (PEM or DER), or a private key's public half.
 pub(crate) fn load_public(path: &Path, passphrase_env: &str) -> Result<PublicKey, Failure> {
     let data = read(path)?;
-    let text = std::str::from_utf8(&data).ok();
-    match text {
-        Some(text)
-            if text.contains("-----BEGIN PUBLIC KEY-----")
-                || text.contains("-----BEGIN RSA PUBLIC KEY-----") =>
-        {
-            PublicKey::from_pem(text).map_err(|e| key_failure(path, &e, None))
-        }
-        Some(text) if text.contains("-----BEGIN CERTIFICATE-----") => Err(Failure::local(format!(
-            "{} is a certificate: give the public key PEM (`openssl x509 -pubkey -noout -in CERT`) or the private key",
-            path.display()
-        ))),
-        Some(text) if text.contains("-----BEGIN ") => {
-            Ok(private_from_bytes(path, &data, passphrase_env)?
-                .public_key()
-                .clone())
-        }
-        _ => match PublicKey::from_der(&data) {
-            Ok(public) => Ok(public),
-            Err(_) => Ok(private_from_bytes(path, &data, passphrase_env)?
-                .public_key()
-                .clone()),
-        },
+    match PublicKey::from_bytes(&data) {
+        Ok(public) => Ok(public),
+        // The private key holds the public one; loading it asks for its passphrase if it has one.
+        Err(KeyError::NotPublic) => Ok(private_from_bytes(path, &data, passphrase_env)?
+            .public_key()
+            .clone()),
+        Err(e) => Err(key_failure(path, &e, None)),
     }
 }

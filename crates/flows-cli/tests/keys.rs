@@ -161,8 +161,29 @@ fn public_key_reads_every_fixture_form() {
 #[test]
 fn public_key_of_a_public_key_is_itself() {
     let pem = key_file("openssl-genpkey-pkcs8.pub.pem");
-    let printed = run(flows().arg("public-key").arg(&pem)).expect_code(0);
-    assert_eq!(printed.stdout, std::fs::read_to_string(pem).unwrap());
+    let spki = std::fs::read_to_string(&pem).unwrap();
+    for name in [
+        "openssl-genpkey-pkcs8.pub.pem",
+        "openssl-genpkey-pkcs8.pub.der",
+        "openssl-genpkey-pkcs8.pkcs1.pub.pem",
+        "openssl-genpkey-pkcs8.pkcs1.pub.der",
+    ] {
+        let printed = run(flows().arg("public-key").arg(key_file(name))).expect_code(0);
+        assert_eq!(printed.stdout, spki, "{name}");
+    }
+}
+
+#[test]
+fn a_certificate_is_refused_with_the_command_that_extracts_its_key() {
+    let failed = run(flows()
+        .arg("public-key")
+        .arg(key_file("openssl-genpkey-pkcs8.crt.pem")))
+    .expect_code(2);
+    assert!(
+        failed.stderr.contains("openssl x509 -pubkey -noout"),
+        "{}",
+        failed.stderr
+    );
 }
 
 #[test]

@@ -43,6 +43,20 @@ pub enum KeyError {
          (the public key is what you register with Meta)"
     )]
     NotPrivate,
+    /// A private key was given where a public key is expected. Its public half is the public key:
+    /// load it as a [`PrivateKey`](crate::PrivateKey) and take
+    /// [`PrivateKey::public_key`](crate::PrivateKey::public_key).
+    #[error(
+        "this is a private key where a public key was expected: derive the public key with \
+         `flows public-key` or `openssl pkey -pubout`"
+    )]
+    NotPublic,
+    /// An X.509 certificate was given where a bare public key is expected.
+    #[error(
+        "this is a certificate, not a public key: extract its public key with \
+         `openssl x509 -pubkey -noout -in CERT`"
+    )]
+    Certificate,
     /// The key is encrypted with a scheme this crate does not implement.
     #[error(
         "the key is encrypted with an unsupported scheme ({0}): re-encrypt it with \

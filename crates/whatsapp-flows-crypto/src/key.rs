@@ -438,16 +438,19 @@ impl PublicKey {
     /// (`BEGIN RSA PUBLIC KEY`).
     ///
     /// # Errors
-    /// A [`KeyError`] naming what is wrong.
+    /// [`KeyError::NotPublic`] for a private key (its public half is the key: see
+    /// [`PrivateKey::public_key`]), [`KeyError::Certificate`] for a certificate, or another
+    /// [`KeyError`] naming what is wrong.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
         let block = pem::parse(pem)?;
         match block.label {
             "PUBLIC KEY" | "RSA PUBLIC KEY" => Self::from_der(&block.der),
-            "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" => {
-                Err(KeyError::Unrecognized(
-                    "a private key where a public key was expected (derive it with `flows public-key`)",
-                ))
+            "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" => {
+                Err(KeyError::Certificate)
             }
+            // EC, DSA, OpenSSH and encrypted ones too: the caller that falls back to the private
+            // key then gets that key's own, more precise error.
+            label if label.ends_with("PRIVATE KEY") => Err(KeyError::NotPublic),
             _ => Err(KeyError::Unrecognized(
                 "expected -----BEGIN PUBLIC KEY-----",
             )),
@@ -457,7 +460,8 @@ impl PublicKey {
     /// Parses a DER public key (SPKI or PKCS#1).
     ///
     /// # Errors
-    /// A [`KeyError`] naming what is wrong.
+    /// [`KeyError::NotPublic`] for a DER private key (PKCS#8, encrypted PKCS#8 or PKCS#1), or
+    /// another [`KeyError`] naming what is wrong.
     pub fn from_der(der: &[u8]) -> Result<Self, KeyError> {
         use rsa::pkcs1::DecodeRsaPublicKey as _;
         use rsa::pkcs8::DecodePublicKey as _;
@@ -467,15 +471,57 @@ impl PublicKey {
                 return Err(not_rsa(algorithm_name(&oid.to_string())));
             }
             rsa::PublicKey::from_public_key_der(der).map_err(|_| KeyError::Invalid)?
+        } else if let Ok(rsa) = rsa::PublicKey::from_pkcs1_der(der) {
+            rsa
+        } else if pkcs8::PrivateKeyInfoRef::from_der(der).is_ok()
+            || pkcs8::EncryptedPrivateKeyInfoRef::from_der(der).is_ok()
+            || unparsed_encryption_scheme(der).is_some()
+            || pkcs1::RsaPrivateKeyRef::from_der(der).is_ok()
+        {
+            return Err(KeyError::NotPublic);
         } else {
-            rsa::PublicKey::from_pkcs1_der(der)
-                .map_err(|_| KeyError::Unrecognized("not an SPKI or PKCS#1 public key"))?
+            return Err(KeyError::Unrecognized("not an SPKI or PKCS#1 public key"));
         };
         let bits = modulus_bits(&rsa.n_bytes());
         if bits < MIN_BITS {
             return Err(KeyError::TooSmall { bits });
         }
         Self::from_rsa(rsa)
+    }
+
+    /// Parses a public key file's contents, PEM or DER, whichever it is: SPKI or PKCS#1.
+    ///
+    /// A private key is refused with [`KeyError::NotPublic`], so a caller that takes either kind
+    /// of key can load it as a [`PrivateKey`] instead and use its public half; a certificate is
+    /// refused with [`KeyError::Certificate`].
+    ///
+    /// ```
+    /// use whatsapp_flows_crypto::{KeyError, PrivateKey, PublicKey};
+    ///
+    /// let spki_der = include_bytes!("../tests/fixtures/keys/openssl-genpkey-pkcs8.pub.der");
+    /// let pkcs1_pem = include_bytes!("../tests/fixtures/keys/openssl-genpkey-pkcs8.pkcs1.pub.pem");
+    /// let public = PublicKey::from_bytes(spki_der)?;
+    /// assert_eq!(PublicKey::from_bytes(pkcs1_pem)?, public);
+    ///
+    /// let private = include_bytes!("../tests/fixtures/keys/openssl-genpkey-pkcs8.pem");
+    /// let from_private = match PublicKey::from_bytes(private) {
+    ///     Err(KeyError::NotPublic) => PrivateKey::from_bytes(private, None)?.public_key().clone(),
+    ///     other => other?,
+    /// };
+    /// assert_eq!(from_private.fingerprint(), public.fingerprint());
+    /// # Ok::<(), whatsapp_flows_crypto::KeyError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`KeyError::NotPublic`], [`KeyError::Certificate`], or another [`KeyError`] naming what
+    /// is wrong.
+    pub fn from_bytes(data: &[u8]) -> Result<Self, KeyError> {
+        if let Ok(text) = std::str::from_utf8(data)
+            && text.contains("-----BEGIN ")
+        {
+            return Self::from_pem(text);
+        }
+        Self::from_der(data)
     }
 
     /// SPKI PEM (`-----BEGIN PUBLIC KEY-----`, LF line endings): the exact text Meta's

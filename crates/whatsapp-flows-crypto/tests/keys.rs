@@ -578,6 +578,8 @@ fn each_rejection_is_a_distinct_variant() {
         load_error("garbage.pem", None),
         load_error("openssl-genpkey-pkcs8.pub.pem", None),
         PrivateKey::from_pem(PKCS12_PBE_SHA1_3DES, Some(PASSPHRASE)).unwrap_err(),
+        PublicKey::from_bytes(&read("openssl-genpkey-pkcs8.pem")).unwrap_err(),
+        PublicKey::from_bytes(&read("openssl-genpkey-pkcs8.crt.pem")).unwrap_err(),
     ];
     for (i, a) in errors.iter().enumerate() {
         for b in errors.iter().skip(i + 1) {
@@ -640,9 +642,103 @@ gdW4YmRqBwfXvwWzBqG8YNtpq4k5VOfrIwIDAQAB
         PublicKey::from_pem(&spki).unwrap().fingerprint()
     );
 
-    // A private key where a public key is expected is refused.
+    // A private key where a public key is expected is refused, as such.
     let err = PublicKey::from_pem(&read_text("openssl-genpkey-pkcs8.pem")).unwrap_err();
-    assert!(matches!(err, KeyError::Unrecognized(_)), "{err:?}");
+    assert_eq!(err, KeyError::NotPublic);
+}
+
+/// `openssl-genpkey-pkcs8`'s public key in each form `openssl` writes it.
+const PUBLIC_FORMS: &[&str] = &[
+    "openssl-genpkey-pkcs8.pub.pem",
+    "openssl-genpkey-pkcs8.pub.der",
+    "openssl-genpkey-pkcs8.pkcs1.pub.pem",
+    "openssl-genpkey-pkcs8.pkcs1.pub.der",
+];
+
+#[test]
+fn public_key_from_bytes_reads_spki_and_pkcs1_in_pem_and_der() {
+    let key = load_direct("openssl-genpkey-pkcs8.pem", None).unwrap();
+    let spki = read_text("openssl-genpkey-pkcs8.pub.pem");
+    for file in PUBLIC_FORMS {
+        let public = PublicKey::from_bytes(&read(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(public.fingerprint(), key.fingerprint(), "{file}");
+        assert_eq!(&public, key.public_key(), "{file}");
+        // Whatever form came in, what is registered with Meta is the SPKI PEM.
+        assert_eq!(public.to_pem(), spki, "{file}");
+    }
+    for file in PUBLIC_KEYS {
+        let text = read_text(file);
+        assert_eq!(
+            PublicKey::from_bytes(text.as_bytes()).unwrap(),
+            PublicKey::from_pem(&text).unwrap(),
+            "{file}"
+        );
+    }
+    // Leading text and CRLF line endings, as for private keys.
+    let crlf = format!("Bag Attributes\r\n{}", spki.replace('\n', "\r\n"));
+    assert_eq!(
+        PublicKey::from_bytes(crlf.as_bytes())
+            .unwrap()
+            .fingerprint(),
+        key.fingerprint()
+    );
+}
+
+#[test]
+fn public_key_from_bytes_refuses_private_keys_and_certificates_by_kind() {
+    // Every private key, RSA or not, encrypted or not, PEM or DER: the caller can branch on
+    // `NotPublic` and load it as a private key, which then says what is wrong with it, if anything.
+    for file in [
+        "openssl-genpkey-pkcs8.pem",
+        "openssl-genpkey-pkcs8.der",
+        "openssl-genrsa-des3.pem",
+        "openssl-pkcs8-scrypt.pem",
+        "openssl-pkcs8-encrypted.der",
+        "openssl-genrsa-traditional.pem",
+        "openssl-genrsa-traditional.der",
+        "openssl-genrsa-traditional-des3.pem",
+        "node-generatekeypair-pkcs1-des3.pem",
+        "openssl-ec-p256.pem",
+        "openssl-ec-p256-traditional.pem",
+        "openssl-ec-p256-encrypted.pem",
+        "openssl-ed25519.pem",
+        "truncated.pem",
+    ] {
+        let err = PublicKey::from_bytes(&read(file)).unwrap_err();
+        assert_eq!(err, KeyError::NotPublic, "{file}");
+        assert_message(&err, &["private key", "public key", "flows public-key"]);
+    }
+    // The fallback gets the private key's public half: the same key as the `.pub.pem`.
+    let data = read("openssl-genrsa-traditional.der");
+    let from_private = match PublicKey::from_bytes(&data) {
+        Err(KeyError::NotPublic) => PrivateKey::from_bytes(&data, None)
+            .unwrap()
+            .public_key()
+            .clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        from_private,
+        PublicKey::from_pem(&read_text("openssl-genrsa-traditional.pub.pem")).unwrap()
+    );
+
+    let cert = read("openssl-genpkey-pkcs8.crt.pem");
+    let err = PublicKey::from_bytes(&cert).unwrap_err();
+    assert_eq!(err, KeyError::Certificate);
+    assert_message(&err, &["certificate", "openssl x509 -pubkey -noout"]);
+    assert_eq!(
+        PublicKey::from_pem(std::str::from_utf8(&cert).unwrap()).unwrap_err(),
+        KeyError::Certificate
+    );
+
+    for data in [
+        &read("garbage.pem")[..],
+        b"",
+        &read("openssl-genpkey-pkcs8.pub.der")[..100],
+    ] {
+        let err = PublicKey::from_bytes(data).unwrap_err();
+        assert!(matches!(err, KeyError::Unrecognized(_)), "{err:?}");
+    }
 }
 
 #[test]
