@@ -416,11 +416,24 @@ fn modulus_bits(be: &[u8]) -> usize {
 /// println!("registered key {}", public.fingerprint());
 /// # Ok::<(), whatsapp_flows_crypto::KeyError>(())
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct PublicKey {
     rsa: rsa::PublicKey,
     spki_der: Vec<u8>,
+    /// The client's RSA-OAEP encryption on aws-lc, parsed once; `None` for a key aws-lc does not
+    /// take (under 2048 bits), which the `rsa` crate then encrypts to.
+    #[cfg(all(feature = "client", feature = "aws-lc"))]
+    encryptor: Option<Arc<aws_lc_rs::rsa::OaepPublicEncryptingKey>>,
 }
+
+/// Two public keys are equal when their SPKI encodings are: the same modulus and exponent.
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.spki_der == other.spki_der
+    }
+}
+
+impl Eq for PublicKey {}
 
 impl PublicKey {
     fn from_rsa(rsa: rsa::PublicKey) -> Result<Self, KeyError> {
@@ -431,7 +444,17 @@ impl PublicKey {
             .map_err(|_| KeyError::Encode)?
             .as_bytes()
             .to_vec();
-        Ok(Self { rsa, spki_der })
+        #[cfg(all(feature = "client", feature = "aws-lc"))]
+        let encryptor = aws_lc_rs::rsa::PublicEncryptingKey::from_der(&spki_der)
+            .ok()
+            .and_then(|key| aws_lc_rs::rsa::OaepPublicEncryptingKey::new(key).ok())
+            .map(Arc::new);
+        Ok(Self {
+            rsa,
+            spki_der,
+            #[cfg(all(feature = "client", feature = "aws-lc"))]
+            encryptor,
+        })
     }
 
     /// Parses a PEM public key: SPKI (`BEGIN PUBLIC KEY`, what OpenSSL and Meta use) or PKCS#1
@@ -561,6 +584,11 @@ impl PublicKey {
     #[cfg(feature = "client")]
     pub(crate) fn rsa(&self) -> &rsa::PublicKey {
         &self.rsa
+    }
+
+    #[cfg(all(feature = "client", feature = "aws-lc"))]
+    pub(crate) fn aws_lc_encryptor(&self) -> Option<&aws_lc_rs::rsa::OaepPublicEncryptingKey> {
+        self.encryptor.as_deref()
     }
 }
 
