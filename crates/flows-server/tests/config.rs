@@ -125,6 +125,22 @@ fn durations_and_limits_parse_in_one_grammar() {
 }
 
 #[test]
+fn the_runtime_has_the_configured_io_threads() {
+    let config = parse(&["--io-threads", "3"]).unwrap();
+    assert_eq!(config.io_threads(), 3);
+    let runtime = config.runtime().unwrap();
+    assert_eq!(runtime.metrics().num_workers(), 3);
+    // A quarter of the CPUs, never none; 0 means the default too.
+    let cpus = std::thread::available_parallelism().unwrap().get();
+    assert_eq!(parse(&[]).unwrap().io_threads(), (cpus / 4).max(1));
+    assert_eq!(
+        parse(&["--io-threads", "0"]).unwrap().io_threads(),
+        (cpus / 4).max(1)
+    );
+    assert!(parse(&["--io-threads", "many"]).is_err());
+}
+
+#[test]
 fn a_missing_tls_file_is_a_named_error() {
     let config = parse(&[
         "--tls-cert",

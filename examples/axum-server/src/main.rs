@@ -30,7 +30,7 @@ fn run(config: &ServerConfig) -> Result<(), Box<dyn std::error::Error>> {
     let metrics = endpoint.clone();
     let server = server.metrics(move || metrics.metrics().render_prometheus());
     let app = flows_axum_server::app(endpoint);
-    tokio::runtime::Runtime::new()?.block_on(server.serve(app))?;
+    config.runtime()?.block_on(server.serve(app))?;
     tracing::info!("stopped");
     Ok(())
 }

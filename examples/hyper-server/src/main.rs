@@ -29,7 +29,9 @@ fn run(config: &ServerConfig) -> Result<(), Box<dyn std::error::Error>> {
     let server = Server::new(config)?;
     let metrics = endpoint.clone();
     let server = server.metrics(move || metrics.metrics().render_prometheus());
-    tokio::runtime::Runtime::new()?.block_on(server.serve(flow_service(endpoint)))?;
+    config
+        .runtime()?
+        .block_on(server.serve(flow_service(endpoint)))?;
     tracing::info!("stopped");
     Ok(())
 }
