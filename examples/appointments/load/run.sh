@@ -79,6 +79,9 @@ for row, token in zip(rows, tokens):
 json.dump(rows, open(sys.argv[1], "w"))
 PY
   fi
+  # As pgbench does before each run: the seeding and the token inserts leave autovacuum, analyze
+  # and dirty buffers behind, which would otherwise land in the measured walk.
+  psql "$pgurl/$db" -qc "VACUUM ANALYZE" -c "CHECKPOINT"
   echo "round $round, appointments on PostgreSQL ($walks walks, TOKENS=$tokens):"
   load --flow "$root/examples/appointments/flow.json" \
     --walk "$root/examples/appointments/walks/load.json" --walk-data "$work/seats.json" \
