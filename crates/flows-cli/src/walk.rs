@@ -107,7 +107,7 @@ pub(crate) fn http_transport(
         .map_err(|e| Failure::local(e.to_string()))?;
     // A public key file can be read again after a 421; a private key would need its passphrase.
     let is_public =
-        std::fs::read_to_string(public_key).is_ok_and(|pem| PublicKey::from_pem(&pem).is_ok());
+        std::fs::read(public_key).is_ok_and(|data| PublicKey::from_bytes(&data).is_ok());
     Ok(if is_public {
         transport.with_key_file(public_key)
     } else {

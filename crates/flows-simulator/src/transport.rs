@@ -197,8 +197,8 @@ impl Http {
         })
     }
 
-    /// After a 421, read the public key again from this PEM file (the way the client re-fetches the
-    /// business key: a rotated key on disk is picked up).
+    /// After a 421, read the public key again from this file, PEM or DER (the way the client
+    /// re-fetches the business key: a rotated key on disk is picked up).
     #[must_use]
     pub fn with_key_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.key_file = Some(path.into());
@@ -245,9 +245,9 @@ impl Transport for Http {
         let Some(path) = &self.key_file else {
             return Ok(());
         };
-        let pem = std::fs::read_to_string(path)
+        let data = std::fs::read(path)
             .map_err(|e| TransportError::Key(format!("{}: {e}", path.display())))?;
-        self.public_key = PublicKey::from_pem(&pem)
+        self.public_key = PublicKey::from_bytes(&data)
             .map_err(|e| TransportError::Key(format!("{}: {e}", path.display())))?;
         Ok(())
     }
