@@ -81,7 +81,7 @@ pub struct ServerConfig {
     #[arg(long = "max-connections", env = "FLOWS_MAX_CONNECTIONS")]
     pub max_connections: Option<usize>,
     /// Threads of the async runtime (HTTP, TLS, the application's own work); the RSA step has its
-    /// own threads, one per CPU. Default: a quarter of the CPUs, at least one.
+    /// own threads, one per CPU. Default: one per CPU.
     #[arg(long = "io-threads", env = "FLOWS_IO_THREADS")]
     pub io_threads: Option<usize>,
     /// Time a client has to send a request's headers (and to finish the TLS handshake).
@@ -300,18 +300,21 @@ impl ServerConfig {
         })
     }
 
-    /// The async runtime's worker threads: `FLOWS_IO_THREADS`, or a quarter of the CPUs (at least
-    /// one).
+    /// The async runtime's worker threads: `FLOWS_IO_THREADS`, or one per CPU.
     ///
     /// The RSA step runs on its own threads, one per CPU, and takes about nine tenths of a
-    /// request's CPU time; the rest (HTTP, TLS, JSON, the application) needs far less than a core
-    /// per four. Every runtime thread beyond that competes with the RSA threads for the same cores:
-    /// on 2 CPUs under `wrk -t1 -c16`, two runtime threads cost 3.9 context switches per request
-    /// against one thread's 2.4, each a few microseconds of kernel time, for the same throughput.
+    /// request's CPU time, so fewer runtime threads mean fewer context switches. Measured on 2 CPUs
+    /// (`examples/hyper-server/load`): one runtime thread instead of two cut them from 3.9 to 2.4
+    /// per request under `wrk -t1 -c16`, for 4% more requests per second and 4% less CPU per
+    /// request; but under a flood of 4000 connections that one thread, given a third of the cores
+    /// beside the two RSA threads, read requests slower, so more of them sat half-read at once:
+    /// peak RSS 59-109 MB against 52-56 MB, and a slower p99. The default keeps the flood's
+    /// figures; a server that is never flooded (a proxy in front limits its connections) can take
+    /// fewer.
     #[must_use]
     pub fn io_threads(&self) -> usize {
         self.io_threads.filter(|&n| n > 0).unwrap_or_else(|| {
-            (std::thread::available_parallelism().map_or(1, std::num::NonZero::get) / 4).max(1)
+            std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
         })
     }
 

@@ -50,7 +50,7 @@
 //! | `FLOWS_TLS_CERT` | `--tls-cert` | | PEM certificate chain; with `FLOWS_TLS_KEY`, serve HTTPS (h2 and http/1.1 by ALPN); re-read on SIGHUP |
 //! | `FLOWS_TLS_KEY` | `--tls-key` | | PEM private key of the certificate |
 //! | `FLOWS_MAX_CONNECTIONS` | `--max-connections` | 256 per CPU | open connections at most; one more is closed at once after `accept` |
-//! | `FLOWS_IO_THREADS` | `--io-threads` | a quarter of the CPUs, at least 1 | async runtime threads for HTTP, TLS and the application ([`ServerConfig::runtime`]); the RSA step has its own, one per CPU |
+//! | `FLOWS_IO_THREADS` | `--io-threads` | one per CPU | async runtime threads for HTTP, TLS and the application ([`ServerConfig::runtime`]); the RSA step has its own, one per CPU |
 //! | `FLOWS_HEADER_TIMEOUT` | `--header-timeout` | `10s` | time to finish the TLS handshake, and (HTTP/1.1) to send each request's headers |
 //! | `FLOWS_BODY_TIMEOUT` | `--body-timeout` | `5s` | time to send a request's body once its headers are in; then the body read fails (the flow endpoint answers 400) and the connection closes |
 //! | `FLOWS_IDLE_TIMEOUT` | `--idle-timeout` | `60s` | a connection without a request in flight for this long is closed (gracefully: HTTP/2 GOAWAY) |

@@ -130,13 +130,10 @@ fn the_runtime_has_the_configured_io_threads() {
     assert_eq!(config.io_threads(), 3);
     let runtime = config.runtime().unwrap();
     assert_eq!(runtime.metrics().num_workers(), 3);
-    // A quarter of the CPUs, never none; 0 means the default too.
+    // One per CPU by default; 0 means the default too.
     let cpus = std::thread::available_parallelism().unwrap().get();
-    assert_eq!(parse(&[]).unwrap().io_threads(), (cpus / 4).max(1));
-    assert_eq!(
-        parse(&["--io-threads", "0"]).unwrap().io_threads(),
-        (cpus / 4).max(1)
-    );
+    assert_eq!(parse(&[]).unwrap().io_threads(), cpus);
+    assert_eq!(parse(&["--io-threads", "0"]).unwrap().io_threads(), cpus);
     assert!(parse(&["--io-threads", "many"]).is_err());
 }
 
