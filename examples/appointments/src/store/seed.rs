@@ -163,23 +163,29 @@ impl Store {
                     .map(move |((id, title), position)| (slot_id, id, title.as_str(), position))
             })
             .collect();
+        // Departments and locations as text, so one loop inserts both kinds of titled row.
+        let departments: Vec<(&str, &str)> = data
+            .departments
+            .iter()
+            .map(|(id, title)| (id.as_str(), title.as_str()))
+            .collect();
+        let locations: Vec<(&str, &str)> = data
+            .locations
+            .iter()
+            .map(|(id, title)| (id.as_str(), title.as_str()))
+            .collect();
         let now = unix_now();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            // Departments and locations have different id types, so one loop over both will not do.
-            macro_rules! insert_titled {
-                ($prefix:expr, $list:expr) => {
-                    for chunk in $list.chunks(CHUNK) {
-                        let mut insert = sqlx::QueryBuilder::new($prefix);
-                        insert.push_values(chunk.iter().zip(0_i64..), |mut row, ((id, title), position)| {
-                            row.push_bind(id).push_bind(title).push_bind(position);
-                        });
-                        insert.push(KEEP_EXISTING).build().execute(&mut *tx).await?;
-                    }
-                };
+            for (prefix, list) in [(INSERT_DEPARTMENTS, &departments), (INSERT_LOCATIONS, &locations)] {
+                for chunk in list.chunks(CHUNK) {
+                    let mut insert = sqlx::QueryBuilder::new(prefix);
+                    insert.push_values(chunk.iter().zip(0_i64..), |mut row, ((id, title), position)| {
+                        row.push_bind(*id).push_bind(*title).push_bind(position);
+                    });
+                    insert.push(KEEP_EXISTING).build().execute(&mut *tx).await?;
+                }
             }
-            insert_titled!(INSERT_DEPARTMENTS, data.departments);
-            insert_titled!(INSERT_LOCATIONS, data.locations);
             for chunk in slots.chunks(CHUNK) {
                 let mut insert = sqlx::QueryBuilder::new(INSERT_SLOTS);
                 insert.push_values(chunk, |mut row, (id, slot)| {
