@@ -4,14 +4,17 @@
 //! The check is one primary-key lookup. Made on every request it cost a fifth of the booking walk's
 //! request rate (measured: 0.80x), so on PostgreSQL a valid token's verdict is kept for
 //! [`VERDICT_TTL`], and every instance hears of a token's use the moment it commits: the booking
-//! statement sets `used_at`, a trigger (migration 0005) sends `NOTIFY flows_token_used` with the
-//! token, and each store's listener marks it used in its cache. So a token used for a booking on
+//! statement sets `used_at` and, in the same statement, sends `NOTIFY flows_token_used` with the
+//! token (PostgreSQL delivers it when the booking commits, and never if it does not), and each
+//! store's listener marks it used in its cache. So a token used for a booking on
 //! one instance gets HTTP 427 on the next request on every instance once the notification has
 //! arrived: PostgreSQL sends it at commit, well under a millisecond before any other instance can
 //! see it on one network, while the user's next request takes at least a round trip through the
 //! phone. Verdicts are kept only while the listener is subscribed: when its connection drops, the
 //! cache is emptied and every token is checked in the database until it is back. The booking
-//! statement checks the token itself, so no kept verdict can ever book twice. SQLite is one
+//! statement checks the token itself, so no kept verdict can ever book twice. Only the booking
+//! statement announces a use: a token marked used by hand in SQL is seen by other instances within
+//! [`VERDICT_TTL`]. SQLite is one
 //! process's file: its lookup is in-process and cheap, and it is never kept.
 
 use std::sync::Arc;
@@ -26,7 +29,7 @@ use crate::date::unix_now;
 /// How long an instance reuses a valid token's verdict (PostgreSQL, while it hears of uses).
 pub const VERDICT_TTL: Duration = Duration::from_secs(5);
 
-/// The channel migration 0005's trigger notifies, with the token, when a token's use commits.
+/// The channel the booking statement notifies, with the token, when a token's use commits.
 const USED_CHANNEL: &str = "flows_token_used";
 
 /// Tokens a store has checked recently, as far as they can be trusted; see the module docs.
