@@ -82,6 +82,12 @@ impl Decryptor {
                     .map_err(|e| rejected(e.to_string()))?;
                 let oaep = aws_lc_rs::rsa::OaepPrivateDecryptingKey::new(private)
                     .map_err(|_| rejected("not usable for OAEP".to_owned()))?;
+                // AWS-LC seeds its random generator (which blinds every private-key operation) on
+                // first use, from CPU jitter: 50-100 ms of CPU once per process. Paid here, at key
+                // load, instead of by the first request, whose slowness would also make a server's
+                // overload estimate refuse the requests arriving with it.
+                aws_lc_rs::rand::fill(&mut [0u8; 16])
+                    .map_err(|_| rejected("random generator failed".to_owned()))?;
                 Ok(Self::AwsLc(oaep))
             }
         }
