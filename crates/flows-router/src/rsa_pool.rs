@@ -12,7 +12,8 @@
 //! excess is refused at once, without RSA; and again when a thread picks it up, should the estimate
 //! have been wrong (a burst of slow jobs), so no job starts late.
 //!
-//! The pace is the slower of two running averages (EWMAs): one job's run time shared by the threads,
+//! The pace is the slower of two running averages (EWMAs), each thread's first job left out (it
+//! pays first-use costs): one job's run time shared by the threads,
 //! and the time between two jobs finishing while others wait. They agree on an idle machine. Under a
 //! flood the RSA threads share the cores with the I/O threads reading and refusing the excess, so
 //! jobs finish further apart than their run time says, and only the second average sees it; an
@@ -216,6 +217,10 @@ impl RsaPool {
 }
 
 fn work(queue: &Mutex<Receiver<(Instant, Job)>>, shared: &Shared) {
+    // A thread's first job also pays for whatever is set up on first use (per-thread random
+    // generator state, cold caches, tables a key builds lazily): not a sample of the pace. Counted,
+    // one slow start would make the estimate refuse the burst arriving with it.
+    let mut warmed_up = false;
     loop {
         let job = {
             let Ok(receiver) = queue.lock() else { return };
@@ -231,7 +236,7 @@ fn work(queue: &Mutex<Receiver<(Instant, Job)>>, shared: &Shared) {
         let ran = catch_unwind(AssertUnwindSafe(|| {
             job(started.saturating_duration_since(queued_at))
         }));
-        if ran.unwrap_or(true) {
+        if ran.unwrap_or(true) && std::mem::replace(&mut warmed_up, true) {
             let average = shared.average_ns.load(Ordering::Relaxed);
             shared
                 .average_ns
@@ -325,6 +330,24 @@ mod tests {
         drop(release);
         blocker.await;
         drop(admitted);
+    }
+
+    #[tokio::test]
+    async fn a_slow_first_job_does_not_make_the_pool_refuse_what_follows() {
+        // Admission stops at 80 ms.
+        let pool = pool(1, 100 * MS);
+        // The thread's first job takes 90 ms (first-use costs)...
+        pool.run(|| std::thread::sleep(90 * MS)).await.unwrap();
+        assert_eq!(pool.shared.average_ns.load(Ordering::Relaxed), 0);
+        // ...so with one job running and one queued, counting it would estimate 180 ms and refuse.
+        let (release, blocker) = occupy(&pool).await;
+        let queued = pool.submit(|| 1).unwrap();
+        assert!(pool.submit(|| 2).is_ok());
+        drop(release);
+        blocker.await;
+        assert_eq!(queued.await.unwrap(), Some(1));
+        // From the second job on, jobs are measured.
+        assert!(pool.shared.average_ns.load(Ordering::Relaxed) > 0);
     }
 
     #[test]
