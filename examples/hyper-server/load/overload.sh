@@ -13,7 +13,7 @@ trap 'kill -TERM "$pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
 export FLOWS_APP_SECRET=load-secret
 load() { "$flows" load "http://127.0.0.1:$port/flow" --public-key "$keys/rotation-new.pub.pem" --app-secret-env FLOWS_APP_SECRET --json "$@"; }
-load --requests 2000 --concurrency 16 >/dev/null
+warm=$(load --requests 2000 --concurrency 16) || { echo "warm-up failed: $warm" >&2; exit 1; }
 cap=$(load --requests 100000 --concurrency 16 --duration 10s | python3 -c 'import json,sys; print(int(json.load(sys.stdin)["ok_per_second"]))')
 echo "capacity (closed loop, 16 connections): $cap/s"
 flood=$(load --rate $((2 * cap)) --duration 30s --requests $((2 * cap * 30)) --concurrency 4000 --timeout 15s || true)
