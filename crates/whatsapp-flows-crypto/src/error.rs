@@ -63,10 +63,12 @@ pub enum KeyError {
          `openssl pkcs8 -topk8 -v2 aes-256-cbc -in old.pem -out private.pem`"
     )]
     UnsupportedEncryption(String),
-    /// The input is not a key in any form this crate reads.
+    /// The input is not a key in any form this crate reads (private or public: the message names
+    /// both, since the same PEM and DER readers serve both).
     #[error(
-        "not a private key in a known format ({0}): expected PEM (`-----BEGIN PRIVATE KEY-----`, \
-         `ENCRYPTED PRIVATE KEY` or `RSA PRIVATE KEY`) or DER (PKCS#8 or PKCS#1)"
+        "not a key in a known format ({0}): a private key is PEM (`-----BEGIN PRIVATE KEY-----`, \
+         `ENCRYPTED PRIVATE KEY` or `RSA PRIVATE KEY`) or DER (PKCS#8 or PKCS#1); a public key is \
+         PEM (`-----BEGIN PUBLIC KEY-----` or `RSA PUBLIC KEY`) or DER (SPKI or PKCS#1)"
     )]
     Unrecognized(&'static str),
     /// The key parsed but its numbers are not a valid RSA key.

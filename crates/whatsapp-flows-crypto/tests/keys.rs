@@ -537,7 +537,10 @@ fn garbage_and_truncated_are_unrecognized() {
         for passphrase in [None, Some(PASSPHRASE)] {
             let err = load_error(file, passphrase);
             assert!(matches!(err, KeyError::Unrecognized(_)), "{file}: {err:?}");
-            assert_message(&err, &["not a private key", "BEGIN PRIVATE KEY", "DER"]);
+            assert_message(
+                &err,
+                &["not a key in a known format", "BEGIN PRIVATE KEY", "DER"],
+            );
         }
     }
     // Empty input and a DER key cut short.
@@ -738,6 +741,11 @@ fn public_key_from_bytes_refuses_private_keys_and_certificates_by_kind() {
     ] {
         let err = PublicKey::from_bytes(data).unwrap_err();
         assert!(matches!(err, KeyError::Unrecognized(_)), "{err:?}");
+        // The message tells what a public key looks like, not only a private one.
+        assert_message(
+            &err,
+            &["not a key in a known format", "BEGIN PUBLIC KEY", "SPKI"],
+        );
     }
 }
 
