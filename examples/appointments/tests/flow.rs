@@ -717,3 +717,30 @@ async fn seeding_analyzes_the_catalog_but_not_the_tables_that_grow() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seed_booking_of_a_slot_it_does_not_have_is_refused_before_anything_is_written() {
+    use flows_appointments::store::{Store, StoreError};
+    for_each_db(|db| async move {
+        let store = Store::open(&db.options()).await.unwrap();
+        let mut data = common::test_data();
+        let slots = data.slots.len();
+        data.booked.push((slots, "A1".into()));
+        match store.add(&data).await {
+            Err(StoreError::SeedBooking {
+                index,
+                slots: have,
+                seat,
+            }) => {
+                assert_eq!((index, have, seat.as_str()), (slots, slots, "A1"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(store.is_empty().await.unwrap(), "nothing is written");
+        // The same data without the stray booking seeds.
+        data.booked.pop();
+        store.add(&data).await.unwrap();
+        assert!(!store.is_empty().await.unwrap());
+    })
+    .await;
+}

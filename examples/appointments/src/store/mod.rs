@@ -99,6 +99,16 @@ pub enum StoreError {
     /// The system random number generator failed.
     #[error("system random number generator failed")]
     Random,
+    /// [`SeedData::booked`] names a slot the seed does not have.
+    #[error("seed booking of seat {seat} refers to slot {index}, but the seed has {slots} slots")]
+    SeedBooking {
+        /// The index given.
+        index: usize,
+        /// How many slots the seed has.
+        slots: usize,
+        /// The seat of that booking.
+        seat: SeatId,
+    },
     /// The data directory could not be created.
     #[error("cannot create data directory {path}: {source}")]
     DataDir {

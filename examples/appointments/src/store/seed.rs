@@ -150,10 +150,23 @@ impl Store {
     /// refreshes PostgreSQL's statistics.
     ///
     /// # Errors
-    /// [`StoreError`] when the database fails.
+    /// [`StoreError::SeedBooking`] (before anything is written) when a booking names a slot index
+    /// the seed does not have; [`StoreError`] when the database fails.
     pub async fn add(&self, data: &SeedData) -> Result<(), StoreError> {
         let slots: Vec<(SlotId, &SeedSlot)> =
             data.slots.iter().map(|slot| (slot.id(), slot)).collect();
+        let booked: Vec<(&SlotId, &SeatId)> = data
+            .booked
+            .iter()
+            .map(|(index, seat)| match slots.get(*index) {
+                Some((slot, _)) => Ok((slot, seat)),
+                None => Err(StoreError::SeedBooking {
+                    index: *index,
+                    slots: slots.len(),
+                    seat: seat.clone(),
+                }),
+            })
+            .collect::<Result<_, _>>()?;
         let seats: Vec<(&SlotId, &SeatId, &str, i64)> = slots
             .iter()
             .flat_map(|(slot_id, slot)| {
@@ -204,11 +217,10 @@ impl Store {
                 });
                 insert.push(KEEP_EXISTING).build().execute(&mut *tx).await?;
             }
-            for (slot, seat) in &data.booked {
-                let Some((slot_id, _)) = slots.get(*slot) else { continue };
+            for (slot, seat) in &booked {
                 sqlx::query(INSERT_DEMO_BOOKING)
                     .bind(new_booking_id()?)
-                    .bind(slot_id)
+                    .bind(*slot)
                     .bind(seat)
                     .bind(now)
                     .execute(&mut *tx)
