@@ -241,7 +241,7 @@ fn unusable_keys_exit_2_with_the_reason() {
     for (name, says) in [
         ("openssl-ec-p256.pem", "not RSA"),
         ("openssl-genrsa-1024.pem", "1024 bits"),
-        ("garbage.pem", "not a private key"),
+        ("garbage.pem", "not a key in a known format"),
         ("no-such-file.pem", "cannot read"),
     ] {
         let failed = run(flows().arg("public-key").arg(key_file(name))).expect_code(2);
