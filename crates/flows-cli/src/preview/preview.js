@@ -108,12 +108,28 @@ function renderScreen(state) {
     return;
   }
   shape = newShape;
+  // Rebuilt, the field being typed in would lose its focus and what was typed since the state was
+  // sent: keystrokes would then go nowhere. It keeps both.
+  const typing = document.activeElement?.closest?.("#screen [data-key]");
+  const key = typing?.dataset.key;
+  const control = typing?.querySelector("input, textarea");
+  const kept = control && document.activeElement === control ? { value: control.value, start: control.selectionStart, end: control.selectionEnd } : null;
   fill(body, ...screen.components.map(component));
   fill($("footer"), ...(screen.footer ? footer(screen.footer) : []));
+  if (kept) {
+    const again = body.querySelector(`[data-key="${CSS.escape(key)}"]`)?.querySelector("input, textarea");
+    if (again && !again.disabled) {
+      again.value = kept.value;
+      again.focus();
+      try { again.setSelectionRange(kept.start, kept.end); } catch (_) { /* not a text control */ }
+    }
+  }
 }
 
+// What decides whether a screen is rebuilt or patched in place: not values, errors, or whether a
+// control or the footer is enabled and why not (the footer's refusal changes as fields are filled).
 function strip(c) {
-  const { value, error, enabled, ...rest } = c;
+  const { value, error, enabled, refusal, ...rest } = c;
   return rest;
 }
 
