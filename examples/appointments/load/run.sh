@@ -41,13 +41,10 @@ wait_up() {
   return 1
 }
 stop() { kill -TERM "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
-# CPU time (user + system) of a process so far, in clock ticks; and per request between two readings.
-cpu() { awk '{print $14+$15}' "/proc/$1/stat"; }
-per_request() { python3 -c "import sys; a, b, n = map(float, sys.argv[1:]); print(round((b - a) / $(getconf CLK_TCK) * 1e6 / n))" "$@"; }
-# PostgreSQL's processes and their CPU ticks so far, one "pid ticks" line each; and what they spent
-# per request between two such lists (a backend started in between counts from zero).
-pg_cpu() { for p in $(pgrep -x postgres); do awk '{print $1, $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done; }
-pg_per_request() { python3 -c "
+# CPU ticks (user + system) so far of the given processes, one "pid ticks" line each; and the CPU time
+# per request between two such lists, in µs (a process started in between counts from zero).
+ticks() { for p in "$@"; do awk '{print $1, $14+$15}' "/proc/$p/stat" 2>/dev/null || true; done; }
+per_request() { python3 -c "
 import sys
 read = lambda f: dict(map(int, line.split()) for line in open(f) if line.strip())
 a, b = read(sys.argv[1]), read(sys.argv[2])
@@ -95,11 +92,12 @@ PY
   # and dirty buffers behind, which would otherwise land in the measured walk.
   psql "$pgurl/$db" -qc "VACUUM ANALYZE" -c "CHECKPOINT"
   echo "round $round, appointments on PostgreSQL ($walks walks, TOKENS=$tokens):"
-  before=$(cpu "$pid"); pg_cpu >"$work/pg-before"
+  ticks "$pid" >"$work/server-before"; ticks $(pgrep -x postgres) >"$work/pg-before"
   load --flow "$root/examples/appointments/flow.json" \
     --walk "$root/examples/appointments/walks/load.json" --walk-data "$work/seats.json" \
     --users $users --walks "$walks" | tee "$work/walk.txt" | sed 's/^/  /' || true
-  echo "  server CPU per request: $(per_request "$before" "$(cpu "$pid")" $((walks * 8))) µs, PostgreSQL's: $(pg_cpu >"$work/pg-after"; pg_per_request "$work/pg-before" "$work/pg-after" $((walks * 8))) µs"
+  ticks "$pid" >"$work/server-after"; ticks $(pgrep -x postgres) >"$work/pg-after"
+  echo "  server CPU per request: $(per_request "$work/server-before" "$work/server-after" $((walks * 8))) µs, PostgreSQL's: $(per_request "$work/pg-before" "$work/pg-after" $((walks * 8))) µs"
   stop "$pid"
   walk_rates+=("$(sed -n 's/^walked .* requests, \([0-9.]*\) requests\/s$/\1/p' "$work/walk.txt")")
   if ! grep -q '^completed walks: .*; failed walks: 0$' "$work/walk.txt"; then
@@ -110,13 +108,13 @@ PY
     "$bin/flows-hyper-server" >/dev/null &
   pid=$!
   wait_up
-  before=$(cpu "$pid")
+  ticks "$pid" >"$work/server-before"
   out=$(load --flow "$root/examples/sample-flow/flow.json" \
     --walk "$root/examples/sample-flow/walks/book.json" --users $users --walks "$sample_walks" --json) || true
-  after=$(cpu "$pid")
+  ticks "$pid" >"$work/server-after"
   echo "round $round, hyper sample server ($sample_walks walks of its flow):"
   echo "$out" | python3 -c "import json,sys; r=json.load(sys.stdin); print(f\"  {r['requests']} requests, {r['requests_per_second']:.0f} requests/s, {r['completed_walks']} walks completed, {r['failed_walks']} failed, p50 {r['latency_ms']['p50']:.1f} ms, p99 {r['latency_ms']['p99']:.1f} ms, status {r['status']}\"); [print(f'    {n} failed: {why}') for why, n in r['failures'].items()]"
-  echo "  server CPU per request: $(per_request "$before" "$after" $((sample_walks * 6))) µs"
+  echo "  server CPU per request: $(per_request "$work/server-before" "$work/server-after" $((sample_walks * 6))) µs"
   sample_rates+=("$(echo "$out" | field requests_per_second)")
   out=$(load --requests $((walks * 8)) --concurrency $users --json) || true
   echo "round $round, hyper sample server (health checks):"
